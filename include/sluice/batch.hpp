@@ -1,0 +1,90 @@
+#pragma once
+// A batch: N typed rows of one table plus the cursor that becomes durable when
+// the destination commits them. Cells are 16 bytes; variable-length payloads go
+// into one arena string per batch, so filling a batch does not allocate per
+// value (the arena and cell vector grow geometrically and are reused by clear()).
+//
+// Thread safety: a batch is owned by one coroutine at a time; it moves from the
+// source through the channel to the writer.
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/schema.hpp"
+#include "sluice/value.hpp"
+
+namespace sluice {
+
+struct table_progress;  // per-table shared state between a source task and the writer
+
+class batch {
+public:
+    explicit batch(table_schema_ptr schema, std::size_t expected_rows = 0);
+
+    const table_schema& schema() const noexcept { return *schema_; }
+    const table_schema_ptr& schema_ptr() const noexcept { return schema_; }
+
+    // Appending: call put_* once per column, in schema order, then end_row().
+    void put_null() { push(value_type::null, 0, 0); }
+    void put_bool(bool v) { push(value_type::boolean, v ? 1 : 0, 0); }
+    void put_int64(std::int64_t v) { push(value_type::int64, v, 0); }
+    void put_float64(double v) {
+        std::int64_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        push(value_type::float64, bits, 0);
+    }
+    void put_timestamp(std::int64_t micros) { push(value_type::timestamp, micros, 0); }
+    void put_date(std::int64_t days) { push(value_type::date, days, 0); }
+    // decimal, string, bytes or json
+    void put_text(value_type t, std::string_view v);
+    void end_row();
+    // Discards the cells put since the last end_row() (a row that failed to decode).
+    void abandon_row();
+
+    std::size_t rows() const noexcept { return rows_; }
+    std::size_t columns() const noexcept { return ncols_; }
+    bool empty() const noexcept { return rows_ == 0; }
+    value_view at(std::size_t row, std::size_t col) const noexcept;
+    // A cell of the row being appended (col < cells put since the last end_row()).
+    value_view pending(std::size_t col) const noexcept;
+    // Approximate memory held, for the channel's byte budget.
+    std::size_t byte_size() const noexcept {
+        return cells_.capacity() * sizeof(cell) + arena_.capacity() + cursor.capacity();
+    }
+    void clear() noexcept;
+
+    // Source position reached once these rows are durable (opaque JSON owned by
+    // the source). Empty means "cursor unchanged".
+    std::string cursor;
+    // When set, after writing the rows the destination marks every row of this
+    // table whose _sluice_synced_at is older than this instant (µs) as deleted:
+    // how a completed full pass soft-deletes rows that vanished at the source.
+    std::optional<std::int64_t> soft_delete_unseen_before;
+    // Shared with the table's sync task: the writer reports progress and errors here.
+    std::shared_ptr<table_progress> progress;
+
+private:
+    struct cell {
+        std::int64_t i;     // payload, double bits, or arena offset
+        std::uint32_t len;  // arena length
+        value_type type;
+    };
+    static_assert(sizeof(cell) == 16);
+
+    void push(value_type t, std::int64_t i, std::uint32_t len) { cells_.push_back(cell{i, len, t}); }
+
+    table_schema_ptr schema_;
+    std::size_t ncols_;
+    std::size_t rows_ = 0;
+    std::vector<cell> cells_;
+    std::string arena_;
+};
+
+using batch_ptr = std::unique_ptr<batch>;
+
+}  // namespace sluice

@@ -1,0 +1,144 @@
+#pragma once
+// The typed configuration (DESIGN.md §8, "the configuration contract"). Plain
+// aggregates with the documented defaults; load_config() fills them from YAML,
+// resolving ${ENV} and *_file secrets, rejecting unknown keys and reporting
+// every problem at once with file:line and the key path.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sluice/value.hpp"
+
+namespace sluice::config {
+
+using duration = std::chrono::milliseconds;
+
+struct location {
+    std::string file;
+    int line = 0;  // 1-based; 0 when unknown
+};
+
+// Keys that may appear under `defaults:`, a source, or a table; the most
+// specific wins (table > source > defaults > built-in).
+struct table_settings {
+    duration poll_interval{std::chrono::seconds(30)};
+    duration lookback{0};
+    std::size_t batch_size = 5000;
+    int max_parallel_workers = 2;
+    int max_in_flight = 4;
+};
+
+// HBase: one configured cell mapped to a typed destination column.
+struct cell_column {
+    std::string cell;  // "family:qualifier"
+    std::string name;  // destination column name
+    value_type type = value_type::string;
+};
+
+struct table_config {
+    std::string name;
+    std::optional<std::string> cursor;                    // cursor column; inferred when absent
+    std::optional<std::vector<std::string>> primary_key;  // discovered, else synthetic
+    std::vector<std::string> include_columns;             // empty: all
+    std::vector<std::string> exclude_columns;
+    std::optional<std::string> destination;               // destination table part
+    std::map<std::string, value_type> column_types;       // declared types overriding discovery
+    std::string mode;                                     // "" (inferred) | incremental | full |
+                                                          // cursor_column | cell_timestamp
+    std::vector<cell_column> columns;                     // hbase
+    table_settings settings;
+    location where;
+};
+
+struct source_config {
+    std::string name;
+    std::string type;  // postgres | redshift | questdb | druid | hbase
+    // postgres / redshift
+    std::string dsn;
+    std::optional<std::string> password;  // password / password_file
+    std::string schema = "public";
+    // questdb / druid
+    std::string url;
+    std::string username;
+    // hbase
+    std::string host = "127.0.0.1";
+    int port = 9090;
+    std::string transport = "buffered";
+    std::string protocol = "binary";
+    std::string client = "socket";
+    std::string table_prefix;
+    duration timeout{std::chrono::seconds(30)};
+
+    bool all_tables = false;  // `tables: all` or omitted
+    std::vector<table_config> tables;
+    table_settings settings;  // defaults merged with source-level overrides
+    location where;
+};
+
+struct destination_config {
+    std::string type = "sqlite";  // sqlite | postgres
+    std::string path = "./sluice.db";
+    std::string dsn;
+    std::optional<std::string> password;
+    std::string schema_prefix;
+    std::size_t batch_rows = 10000;
+    std::size_t batch_bytes = 16u << 20;
+};
+
+struct http_config {
+    std::string listen = "127.0.0.1:8686";
+};
+
+struct log_config {
+    std::string level = "info";   // trace | debug | info | warn | error
+    std::string format = "text";  // text | json
+};
+
+struct config {
+    destination_config destination;
+    table_settings defaults;
+    http_config http;
+    log_config log;
+    std::vector<source_config> sources;
+
+    std::string file;                  // path it was loaded from
+    std::vector<std::string> secrets;  // resolved secret values, for redaction
+};
+
+struct problem {
+    location where;
+    std::string path;     // "sources[1].tables[0].cursor"
+    std::string message;  // what is wrong, never containing a secret
+    std::string to_string() const;  // "file:line: path: message"
+};
+
+// Thrown by load_config with every problem found.
+class config_error : public std::runtime_error {
+public:
+    explicit config_error(std::vector<problem> problems);
+    const std::vector<problem>& problems() const noexcept { return problems_; }
+
+private:
+    std::vector<problem> problems_;
+};
+
+// Loads and validates a config file. Throws config_error (all problems) or
+// config_error with one problem when the file cannot be read or parsed.
+config load_config(const std::string& path);
+// Same, from text; `env` resolves ${NAME} (nullptr: the process environment).
+config parse_config(const std::string& yaml_text, const std::string& file_name,
+                    std::optional<std::string> (*env)(const std::string&) = nullptr);
+
+// Parses "500ms", "30s", "5m", "1h", "2d" and sizes "16MiB", "512KiB", "1GiB", "4096".
+std::optional<duration> parse_duration(std::string_view text);
+std::optional<std::size_t> parse_size(std::string_view text);
+
+// Replaces every occurrence of a secret by "***" (also libpq's password=... forms).
+std::string redact(std::string_view text, const std::vector<std::string>& secrets);
+
+}  // namespace sluice::config

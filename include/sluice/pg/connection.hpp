@@ -1,0 +1,108 @@
+#pragma once
+// An asynchronous libpq connection driven by Asio: libpq runs in non-blocking
+// mode and its socket is watched with posix::stream_descriptor, so no pool
+// thread ever blocks on PostgreSQL/Redshift. Shared by the postgres source and
+// the postgres destination.
+//
+// Thread safety: one coroutine at a time per connection.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "sluice/error.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace sluice::pg {
+
+// A failed statement or connection; `sqlstate` is empty for client-side errors.
+class pg_error : public sluice::error {
+public:
+    pg_error(error_kind kind, const std::string& what, std::string sqlstate)
+        : sluice::error(kind, what), sqlstate_(std::move(sqlstate)) {}
+    const std::string& sqlstate() const noexcept { return sqlstate_; }
+
+private:
+    std::string sqlstate_;
+};
+
+// Owns a PGresult.
+class result {
+public:
+    result() = default;
+    explicit result(pg_result* r) noexcept : r_(r) {}
+    result(result&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+    result& operator=(result&& o) noexcept;
+    ~result();
+
+    int rows() const noexcept;
+    int columns() const noexcept;
+    bool is_null(int row, int col) const noexcept;
+    std::string_view get(int row, int col) const noexcept;  // text format
+    std::string_view column_name(int col) const noexcept;
+    unsigned column_type(int col) const noexcept;  // type OID
+    std::string_view command_tuples() const noexcept;  // "INSERT 0 5" count part
+    pg_result* native() const noexcept { return r_; }
+
+private:
+    pg_result* r_ = nullptr;
+};
+
+using param = std::optional<std::string>;  // nullopt is SQL NULL; text format
+
+class connection {
+public:
+    explicit connection(boost::asio::any_io_executor ex);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    // conninfo is a libpq keyword string or URI; `password`, when given,
+    // overrides any password in it. Errors never contain the password.
+    boost::asio::awaitable<void> connect(const std::string& conninfo, const std::optional<std::string>& password,
+                                         std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // Runs one statement (or a multi-statement script when params is empty) and
+    // returns the last result. Throws pg_error on failure.
+    boost::asio::awaitable<result> exec(std::string_view sql, std::span<const param> params = {});
+    boost::asio::awaitable<result> exec(std::string_view sql, std::initializer_list<param> params) {
+        std::vector<param> p(params);
+        co_return co_await exec(sql, std::span<const param>(p));
+    }
+
+    // COPY ... FROM STDIN. put() applies backpressure through PQflush.
+    boost::asio::awaitable<void> copy_start(std::string_view copy_sql);
+    boost::asio::awaitable<void> copy_put(std::string_view data);
+    boost::asio::awaitable<void> copy_end();
+
+    bool connected() const noexcept;
+    bool is_redshift() const noexcept { return redshift_; }
+    int server_version() const noexcept;  // PQserverVersion
+    void close() noexcept;
+    pg_conn* native() const noexcept { return conn_; }
+
+    // Quotes an identifier ("we""ird") / a literal, without libpq round trips.
+    static std::string quote_ident(std::string_view name);
+    static std::string quote_literal(std::string_view value);
+
+private:
+    boost::asio::awaitable<void> wait(bool for_write);
+    boost::asio::awaitable<void> flush();
+    boost::asio::awaitable<result> collect();
+    [[noreturn]] void fail(const std::string& what, pg_result* r = nullptr);
+
+    boost::asio::any_io_executor ex_;
+    pg_conn* conn_ = nullptr;
+    bool redshift_ = false;
+    std::string endpoint_;  // "host:port/db" for messages
+};
+
+}  // namespace sluice::pg

@@ -1,0 +1,41 @@
+#pragma once
+// Deterministic keys for rows of tables without a primary key (DESIGN.md §4):
+// a 128-bit hash of the row's content (which includes its cursor value) plus the
+// occurrence number among identical rows of the same group. A group is every
+// row sharing one cursor value (or the whole table in full mode); sources must
+// deliver a group completely within one sync so occurrence numbers are stable
+// across re-syncs.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "sluice/batch.hpp"
+
+namespace sluice {
+
+struct hash128 {
+    std::uint64_t hi = 0, lo = 0;
+    bool operator==(const hash128&) const = default;
+};
+
+// Hashes cells [0, ncols) of the row being appended (put_* called ncols times
+// since the last end_row()); type-tagged and length-prefixed, so stable.
+hash128 hash_pending_row(const batch& b, std::size_t ncols);
+
+class synthetic_keyer {
+public:
+    // Key for a row whose content hash is `h`: "<32 hex>" for the first
+    // occurrence in the group, "<32 hex>#<n>" for the n-th repeat.
+    std::string next_key(const hash128& h);
+    void new_group() { seen_.clear(); }
+
+private:
+    struct hasher {
+        std::size_t operator()(const hash128& h) const noexcept { return static_cast<std::size_t>(h.lo ^ h.hi); }
+    };
+    std::unordered_map<hash128, std::uint32_t, hasher> seen_;
+};
+
+}  // namespace sluice
