@@ -23,7 +23,10 @@ enum class value_type : std::uint8_t {
     json,       // JSON text (arrays, objects, any value)
 };
 
-// "int64", "string", ... as used in config files and messages.
+// Canonical names: "null", "bool", "int64", "double", "decimal", "string",
+// "bytes", "timestamp", "date", "json" (as used in config files and messages).
+// value_type_from_string also accepts aliases: boolean, float64, float, int,
+// integer, bigint, text, binary, timestamptz, datetime.
 std::string_view to_string(value_type t) noexcept;
 std::optional<value_type> value_type_from_string(std::string_view name) noexcept;
 
@@ -56,7 +59,8 @@ void civil_from_days(std::int64_t days, int& y, unsigned& m, unsigned& d) noexce
 std::optional<std::int64_t> parse_timestamp_micros(std::string_view text) noexcept;
 std::optional<std::int64_t> parse_date_days(std::string_view text) noexcept;
 
-// "2024-05-01T12:34:56.123456Z" (fraction omitted when zero) and "2024-05-01".
+// "2024-05-01T12:34:56.123456Z" (always six fraction digits, so the text sorts
+// like the instant: SQLite stores timestamps this way) and "2024-05-01".
 std::string format_timestamp_micros(std::int64_t micros);
 std::string format_date_days(std::int64_t days);
 
