@@ -1,0 +1,57 @@
+#pragma once
+// The data path of DESIGN.md §2, as reusable pieces: the writer loop that
+// drains the channel into a destination, and one sync of one table (read the
+// committed cursor, prepare the destination table, stream batches). `sluice
+// once` runs them once per table; the daemon's supervisor runs them forever.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "sluice/channel.hpp"
+#include "sluice/destination.hpp"
+#include "sluice/progress.hpp"
+#include "sluice/source.hpp"
+
+namespace sluice {
+
+// Wraps a destination so calls from many coroutines (table tasks preparing
+// tables, the writer committing) never overlap on its single connection.
+std::unique_ptr<destination> make_serialized(std::unique_ptr<destination> inner,
+                                             boost::asio::any_io_executor ex);
+
+// Receives batches until the channel is closed, writing each in its own
+// transaction. A failed write marks that table failed (its source stops on its
+// next send) and the loop goes on with the other tables. Throws only when the
+// destination is unusable for everyone (connection lost), after shutting the
+// channel down.
+boost::asio::awaitable<void> run_writer(batch_channel& channel, destination& dest);
+
+// One pass over one table: reads the committed cursor, prepares the destination
+// table and streams the source into the channel. Errors are recorded in
+// `progress` (never thrown), so one table cannot stop the others.
+boost::asio::awaitable<void> sync_table(source& src, destination& dest, table_schema_ptr schema,
+                                        batch_channel& channel, std::shared_ptr<table_progress> progress);
+
+struct table_outcome {
+    std::string name;  // source.table
+    std::uint64_t rows = 0;
+    std::string cursor;
+    std::string error;  // empty on success
+};
+
+// `sluice once`: discovers every source's tables and syncs each once,
+// concurrently, through one channel into `dest`. Returns one outcome per table
+// (and per source that failed discovery).
+boost::asio::awaitable<std::vector<table_outcome>> run_once(
+    std::vector<std::unique_ptr<source>>& sources, const std::vector<std::string>& source_names,
+    destination& dest, std::size_t channel_batches, std::size_t channel_bytes);
+
+// Message of an exception_ptr, for logs and outcomes.
+std::string describe(const std::exception_ptr& e);
+
+}  // namespace sluice

@@ -1,0 +1,171 @@
+#include "sluice/pipeline.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "sluice/error.hpp"
+
+namespace sluice {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+std::string describe(const std::exception_ptr& e) {
+    if (!e) return {};
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        return ex.what();
+    } catch (...) {
+        return "unknown error";
+    }
+}
+
+namespace {
+
+bool is_transient(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const error& ex) {
+        return ex.kind() == error_kind::transient;
+    } catch (...) {
+        return false;
+    }
+}
+
+// Collects completions of coroutines spawned with `completion()`; wait() returns
+// once all of them have finished.
+class wait_group {
+public:
+    explicit wait_group(asio::any_io_executor ex) : done_(ex, 1024) {}
+    auto completion() {
+        ++pending_;
+        return [this](std::exception_ptr) { done_.try_send(error_code{}); };
+    }
+    asio::awaitable<void> wait() {
+        for (; pending_ > 0; --pending_) co_await done_.async_receive(asio::as_tuple(asio::use_awaitable));
+    }
+
+private:
+    asio::experimental::concurrent_channel<void(error_code)> done_;
+    std::size_t pending_ = 0;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_writer(batch_channel& channel, destination& dest) {
+    auto ex = co_await asio::this_coro::executor;
+    for (;;) {
+        batch_ptr b = co_await channel.receive();
+        if (!b) break;
+        const std::size_t bytes = b->byte_size();
+        const auto progress = b->progress;
+        if (progress && progress->failed.load()) {
+            channel.release(bytes);  // the table already failed: drop what was in flight
+            continue;
+        }
+        // Transient failures (lost connection, serialization conflicts) are retried
+        // with backoff: the transaction was rolled back, so replaying is exact.
+        for (int attempt = 1;; ++attempt) {
+            std::exception_ptr e;
+            try {
+                co_await dest.write(*b);
+                break;
+            } catch (...) {
+                e = std::current_exception();
+            }
+            const std::string name = b->schema().qualified_name();
+            if (is_transient(e) && attempt < 5) {
+                spdlog::warn("{}: write failed (attempt {}), retrying: {}", name, attempt, describe(e));
+                asio::steady_timer t(ex, std::chrono::milliseconds(200 << attempt));
+                co_await t.async_wait(asio::use_awaitable);
+                try {
+                    co_await dest.connect();
+                } catch (...) {
+                    // The next write attempt reports what is still wrong.
+                }
+                continue;
+            }
+            spdlog::error("{}: write failed: {}", name, describe(e));
+            if (progress) progress->fail(e);
+            break;
+        }
+        channel.release(bytes);
+    }
+}
+
+asio::awaitable<void> sync_table(source& src, destination& dest, table_schema_ptr schema,
+                                 batch_channel& channel, std::shared_ptr<table_progress> progress) {
+    try {
+        auto cursor = co_await dest.read_cursor(schema->source, schema->table);
+        co_await dest.prepare_table(*schema);
+        if (cursor) progress->set_committed_cursor(*cursor);
+        batch_sink sink(channel, progress);
+        co_await src.sync(schema, std::move(cursor), sink);
+    } catch (...) {
+        auto e = std::current_exception();
+        // A failure the writer already reported is not logged twice.
+        if (!progress->failed.load()) spdlog::error("{}: sync failed: {}", progress->name, describe(e));
+        progress->fail(e);
+    }
+}
+
+asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr<source>>& sources,
+                                                     const std::vector<std::string>& source_names,
+                                                     destination& dest, std::size_t channel_batches,
+                                                     std::size_t channel_bytes) {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<table_outcome> outcomes;
+
+    struct job {
+        source* src;
+        table_schema_ptr schema;
+        std::shared_ptr<table_progress> progress;
+    };
+    std::vector<job> jobs;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        try {
+            for (auto& schema : co_await sources[i]->discover())
+                jobs.push_back({sources[i].get(), schema,
+                                std::make_shared<table_progress>(schema->qualified_name())});
+        } catch (...) {
+            auto msg = describe(std::current_exception());
+            spdlog::error("{}: discovery failed: {}", source_names[i], msg);
+            outcomes.push_back({source_names[i], 0, {}, msg});
+        }
+    }
+
+    batch_channel channel(ex, channel_batches, channel_bytes);
+    wait_group writer_done(ex);
+    std::exception_ptr writer_error;
+    asio::co_spawn(asio::make_strand(ex), run_writer(channel, dest),
+                   [&, c = writer_done.completion()](std::exception_ptr e) {
+                       writer_error = e;
+                       if (e) channel.shutdown();
+                       c(e);
+                   });
+
+    wait_group syncs(ex);
+    for (auto& j : jobs)
+        asio::co_spawn(asio::make_strand(ex), sync_table(*j.src, dest, j.schema, channel, j.progress),
+                       syncs.completion());
+    co_await syncs.wait();
+    co_await channel.close();
+    co_await writer_done.wait();
+
+    for (auto& j : jobs) {
+        table_outcome o{j.progress->name, j.progress->rows_written.load(), j.progress->cursor(), {}};
+        if (j.progress->failed.load()) o.error = describe(j.progress->failure());
+        else if (writer_error) o.error = describe(writer_error);
+        outcomes.push_back(std::move(o));
+    }
+    co_return outcomes;
+}
+
+}  // namespace sluice
