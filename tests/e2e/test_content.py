@@ -4,6 +4,7 @@ destinations. Equality is checked row by row on canonical values (sluicetest.py)
 an order-independent content hash computed separately from source and destination."""
 import re
 
+import sluicetest
 from sluicetest import check_ok, run_sluice
 
 FIXTURE_TABLES = ["customers", "events", 'Order "Lines"; --', "all_types"]
@@ -43,20 +44,22 @@ def test_destination_has_contract_columns(ctx):
 def test_hostile_identifiers_verbatim(ctx):
     weird = 'we"ird; drop table x;--'
     spaced = "table with spaces ünïcödé 名前"
-    ctx.sql(f'''
+    qw = sluicetest.qi(weird)
+    qs = sluicetest.qi(spaced)
+    ctx.sql(f"""
         CREATE TABLE x (id int PRIMARY KEY);
-        CREATE TABLE "{weird.replace('"', '""')}" (
+        CREATE TABLE {qw} (
             "id" int PRIMARY KEY,
             "we""ird col; --" text,
             "spaced name" text,
             "ünï ÇØDÉ 名前" text,
             "UPPER" int,
             "updated_at" timestamptz NOT NULL DEFAULT '2024-01-01');
-        INSERT INTO "{weird.replace('"', '""')}" (id, "we""ird col; --", "spaced name", "ünï ÇØDÉ 名前", "UPPER")
-        SELECT i, 'v' || i || '"''', 's ' || i, 'ü' || i, i * 10 FROM generate_series(1, 20) i;
-        CREATE TABLE "{spaced}" ("Key Col" text PRIMARY KEY, "Wert €" numeric, ts timestamp);
-        INSERT INTO "{spaced}" VALUES ('a b', 1.5, '2024-01-01'), ('ç"d', NULL, '2024-01-02'), ('', 0, NULL);
-    ''')
+        INSERT INTO {qw} (id, "we""ird col; --", "spaced name", "ünï ÇØDÉ 名前", "UPPER")
+        SELECT i, 'v' || i || chr(34) || chr(39), 's ' || i, 'ü' || i, i * 10 FROM generate_series(1, 20) i;
+        CREATE TABLE {qs} ("Key Col" text PRIMARY KEY, "Wert €" numeric, ts timestamp);
+        INSERT INTO {qs} VALUES ('a b', 1.5, '2024-01-01'), ('ç"d', NULL, '2024-01-02'), ('', 0, NULL);
+    """)
     cfg = ctx.config()
     check_ok(run_sluice("once", config=cfg))
     tables = ctx.dest.tables()

@@ -420,6 +420,25 @@ def assert_table_synced(src_conn, dest, source: str, table: str, schema: str = "
         msg += ["  - " + _short(r) for r in missing[:5]]
         msg.append(f"{len(extra)} destination rows not in source, e.g.:")
         msg += ["  + " + _short(r) for r in extra[:5]]
+        # Pair rows by their first column (usually the key) and name the differing columns.
+        by_first = {}
+        for r in extra:
+            by_first.setdefault(r[0] if r else None, r)
+        diffs = collections.Counter()
+        examples = {}
+        for r in missing:
+            o = by_first.get(r[0] if r else None)
+            if o is None:
+                continue
+            for c, a, b in zip(cols, r, o):
+                if a != b:
+                    diffs[c.name] += 1
+                    examples.setdefault(c.name, (r[0], a, b))
+        if diffs:
+            msg.append("differing columns (rows paired by first column): source value vs destination value")
+            for name, n in diffs.most_common():
+                k, a, b = examples[name]
+                msg.append(f"  {name!r}: {n} rows, e.g. at {k!r}: {_short(a, 120)} != {_short(b, 120)}")
         raise AssertionError("\n".join(msg))
     if not allow_deleted:
         deleted = dest.rows(source, dt, cols[:1], deleted=True) if cols else []
