@@ -7,6 +7,7 @@
 // Thread safety: one coroutine at a time per connection.
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <span>
@@ -73,6 +74,8 @@ public:
     // Runs one statement (or a multi-statement script when params is empty) and
     // returns the last result. Throws pg_error on failure.
     boost::asio::awaitable<result> exec(std::string_view sql, std::span<const param> params = {});
+    // g++ 12 rejects a braced list inside a co_await expression ("array used as
+    // initializer"): from coroutines, build a std::vector<param> first and pass that.
     boost::asio::awaitable<result> exec(std::string_view sql, std::initializer_list<param> params) {
         std::vector<param> p(params);
         co_return co_await exec(sql, std::span<const param>(p));
@@ -97,12 +100,15 @@ private:
     boost::asio::awaitable<void> wait(bool for_write);
     boost::asio::awaitable<void> flush();
     boost::asio::awaitable<result> collect();
+    boost::asio::awaitable<void> poll_connect(std::chrono::milliseconds timeout);
+    void ensure_connected(const char* what);
     [[noreturn]] void fail(const std::string& what, pg_result* r = nullptr);
 
     boost::asio::any_io_executor ex_;
     pg_conn* conn_ = nullptr;
     bool redshift_ = false;
     std::string endpoint_;  // "host:port/db" for messages
+    std::size_t copy_unflushed_ = 0;  // COPY bytes queued since the last PQflush
 };
 
 }  // namespace sluice::pg

@@ -1,0 +1,36 @@
+// Client-side quoting (connection::quote_ident / quote_literal). Both are
+// independent of server settings: identifiers only need `"` doubled, and literals
+// use the E'' form whenever a backslash is present, so the result means the same
+// whatever standard_conforming_strings says.
+
+#include "sluice/pg/connection.hpp"
+
+namespace sluice::pg {
+
+std::string connection::quote_ident(std::string_view name) {
+    std::string out;
+    out.reserve(name.size() + 2);
+    out += '"';
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+std::string connection::quote_literal(std::string_view value) {
+    const bool escape = value.find('\\') != std::string_view::npos;
+    std::string out;
+    out.reserve(value.size() + 3);
+    if (escape) out += 'E';
+    out += '\'';
+    for (char c : value) {
+        if (c == '\'' || (escape && c == '\\')) out += c;
+        out += c;
+    }
+    out += '\'';
+    return out;
+}
+
+}  // namespace sluice::pg
