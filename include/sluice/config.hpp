@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sluice/value.hpp"
@@ -21,6 +22,10 @@ using duration = std::chrono::milliseconds;
 struct location {
     std::string file;
     int line = 0;  // 1-based; 0 when unknown
+
+    // Positions never make two configs differ: moving a table down a line in the
+    // file must not count as a change when a reload diffs old against new.
+    friend bool operator==(const location&, const location&) noexcept { return true; }
 };
 
 // Keys that may appear under `defaults:`, a source, or a table; the most
@@ -31,6 +36,8 @@ struct table_settings {
     std::size_t batch_size = 5000;
     int max_parallel_workers = 2;
     int max_in_flight = 4;
+
+    bool operator==(const table_settings&) const = default;
 };
 
 // HBase: one configured cell mapped to a typed destination column.
@@ -38,6 +45,20 @@ struct cell_column {
     std::string cell;  // "family:qualifier"
     std::string name;  // destination column name
     value_type type = value_type::string;
+
+    bool operator==(const cell_column&) const = default;
+};
+
+// HBase: the happybase scan() options a table may set (DESIGN.md §5).
+struct hbase_scan {
+    std::string row_start;   // inclusive; "" = from the first row
+    std::string row_stop;    // exclusive; "" = to the last row
+    std::string row_prefix;  // exclusive with row_start/row_stop
+    std::string filter;      // Thrift filter string, "" = none
+    std::size_t limit = 0;   // rows per pass, 0 = unlimited
+    bool reverse = false;
+
+    bool operator==(const hbase_scan&) const = default;
 };
 
 struct table_config {
@@ -51,8 +72,11 @@ struct table_config {
     std::string mode;                                     // "" (inferred) | incremental | full |
                                                           // cursor_column | cell_timestamp
     std::vector<cell_column> columns;                     // hbase
+    hbase_scan scan;                                      // hbase
     table_settings settings;
     location where;
+
+    bool operator==(const table_config&) const = default;
 };
 
 struct source_config {
@@ -78,6 +102,8 @@ struct source_config {
     std::vector<table_config> tables;
     table_settings settings;  // defaults merged with source-level overrides
     location where;
+
+    bool operator==(const source_config&) const = default;
 };
 
 struct destination_config {
@@ -88,15 +114,21 @@ struct destination_config {
     std::string schema_prefix;
     std::size_t batch_rows = 10000;
     std::size_t batch_bytes = 16u << 20;
+
+    bool operator==(const destination_config&) const = default;
 };
 
 struct http_config {
     std::string listen = "127.0.0.1:8686";
+
+    bool operator==(const http_config&) const = default;
 };
 
 struct log_config {
     std::string level = "info";   // trace | debug | info | warn | error
     std::string format = "text";  // text | json
+
+    bool operator==(const log_config&) const = default;
 };
 
 struct config {
@@ -130,15 +162,18 @@ private:
 // Loads and validates a config file. Throws config_error (all problems) or
 // config_error with one problem when the file cannot be read or parsed.
 config load_config(const std::string& path);
-// Same, from text; `env` resolves ${NAME} (nullptr: the process environment).
+// Same, from text; `env` resolves ${NAME} (nullptr: the process environment). A relative
+// *_file path is resolved against the directory of `file_name`.
 config parse_config(const std::string& yaml_text, const std::string& file_name,
                     std::optional<std::string> (*env)(const std::string&) = nullptr);
 
-// Parses "500ms", "30s", "5m", "1h", "2d" and sizes "16MiB", "512KiB", "1GiB", "4096".
+// Parses "500ms", "30s", "5m", "1h", "2d" (also compound "1h30m"; a bare "0" is zero)
+// and sizes "16MiB", "512KiB", "1GiB", "10MB", "4KB", "4096" (KB/MB/GB are powers of 1000).
 std::optional<duration> parse_duration(std::string_view text);
 std::optional<std::size_t> parse_size(std::string_view text);
 
-// Replaces every occurrence of a secret by "***" (also libpq's password=... forms).
+// Replaces every occurrence of a secret by "***" (also libpq's password=... forms
+// and the password of a "scheme://user:password@host" URI).
 std::string redact(std::string_view text, const std::vector<std::string>& secrets);
 
 }  // namespace sluice::config

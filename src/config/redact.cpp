@@ -1,0 +1,99 @@
+// redact(): the last line of defence that keeps credentials out of logs, /status and errors.
+#include "sluice/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace sluice::config {
+
+namespace {
+
+constexpr std::string_view mask = "***";
+
+void replace_secrets(std::string& text, std::vector<std::string_view> secrets) {
+    // Longest first, so that a secret containing a shorter one is masked as a whole.
+    std::sort(secrets.begin(), secrets.end(),
+              [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
+    for (auto secret : secrets) {
+        if (secret.empty()) continue;
+        for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+            text.replace(pos, secret.size(), mask);
+            pos += mask.size();
+        }
+    }
+}
+
+bool is_space(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
+std::size_t find_keyword_ci(const std::string& text, std::string_view word, std::size_t from) {
+    auto it =
+        std::search(text.begin() + static_cast<std::ptrdiff_t>(from), text.end(), word.begin(), word.end(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    return it == text.end() ? std::string::npos : static_cast<std::size_t>(it - text.begin());
+}
+
+// libpq conninfo (`password=x`, `password = 'a b'`), URI queries (`?password=x&…`) and
+// environment dumps (`PGPASSWORD=x`) all share this shape.
+void scrub_password_assignments(std::string& text) {
+    constexpr std::string_view word = "password";
+    for (auto pos = find_keyword_ci(text, word, 0); pos != std::string::npos;
+         pos = find_keyword_ci(text, word, pos)) {
+        auto i = pos + word.size();
+        while (i < text.size() && is_space(text[i]) && text[i] != '\n') ++i;
+        if (i >= text.size() || text[i] != '=') {
+            pos += word.size();
+            continue;
+        }
+        ++i;
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+        std::size_t begin = i;
+        std::size_t end = i;
+        if (i < text.size() && text[i] == '\'') {
+            begin = end = i + 1;
+            while (end < text.size() && text[end] != '\'') end += text[end] == '\\' ? 2 : 1;
+            end = std::min(end, text.size());
+        } else {
+            while (end < text.size() && !is_space(text[end]) && text[end] != '&' && text[end] != '"' &&
+                   text[end] != ',' && text[end] != '}')
+                ++end;
+        }
+        if (end > begin && std::string_view(text).substr(begin, end - begin) != mask)
+            text.replace(begin, end - begin, mask);
+        pos = begin + mask.size();
+    }
+}
+
+// scheme://user:password@host — the password is everything between the first ':' of the userinfo
+// and its last '@' (an unescaped '@' in a password is common enough to handle).
+void scrub_uri_userinfo(std::string& text) {
+    for (auto pos = text.find("://"); pos != std::string::npos; pos = text.find("://", pos)) {
+        const auto start = pos + 3;
+        auto stop = start;
+        while (stop < text.size() && !is_space(text[stop]) && text[stop] != '/' && text[stop] != '?' &&
+               text[stop] != '#' && text[stop] != '"' && text[stop] != '\'')
+            ++stop;
+        const auto authority = std::string_view(text).substr(start, stop - start);
+        const auto at = authority.rfind('@');
+        const auto colon = authority.find(':');
+        pos = start;
+        if (at == std::string_view::npos || colon == std::string_view::npos || colon > at) continue;
+        const auto begin = start + colon + 1;
+        const auto length = at - colon - 1;
+        if (length > 0 && std::string_view(text).substr(begin, length) != mask)
+            text.replace(begin, length, mask);
+    }
+}
+
+}  // namespace
+
+std::string redact(std::string_view text, const std::vector<std::string>& secrets) {
+    std::string out(text);
+    replace_secrets(out, {secrets.begin(), secrets.end()});
+    scrub_password_assignments(out);
+    scrub_uri_userinfo(out);
+    return out;
+}
+
+}  // namespace sluice::config
