@@ -1,0 +1,329 @@
+#include "destinations/postgres/pg_destination.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "destinations/postgres/pg_sql.hpp"
+#include "destinations/value_text.hpp"
+#include "sluice/progress.hpp"
+
+namespace sluice::pgdest {
+namespace {
+
+namespace asio = boost::asio;
+using pg::connection;
+
+constexpr std::size_t copy_chunk = 1u << 20;
+constexpr std::size_t max_identifier = 63;  // NAMEDATALEN - 1: longer names are silently truncated
+
+std::int64_t now_micros() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string timestamp_param(std::int64_t micros) {
+    char buf[dest::max_timestamp_text];
+    return std::string(buf, dest::write_timestamp_pg(buf, micros));
+}
+
+// "postgres host=h port=p dbname=d user=u": the DSN without secrets.
+std::string describe_dsn(const std::string& dsn) {
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
+    if (!opts) {
+        if (err) PQfreemem(err);
+        return "postgres (unparsable dsn)";
+    }
+    std::string out = "postgres";
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+        std::string_view k = o->keyword;
+        if (o->val && *o->val && (k == "host" || k == "hostaddr" || k == "port" || k == "dbname" || k == "user"))
+            out += fmt::format(" {}={}", k, o->val);
+    }
+    PQconninfoFree(opts);
+    return out;
+}
+
+// Adds `context` in front of a pg_error's message, keeping kind and SQLSTATE.
+[[noreturn]] void rethrow_with(std::exception_ptr ep, const std::string& context) {
+    try {
+        std::rethrow_exception(ep);
+    } catch (const pg::pg_error& e) {
+        throw pg::pg_error(e.kind(), context + ": " + e.what(), e.sqlstate());
+    }
+}
+
+// String literals stay out of co_await expressions: GCC 12 rejects them there
+// ("array used as initializer").
+constexpr std::string_view sql_begin = "BEGIN";
+constexpr std::string_view sql_commit = "COMMIT";
+constexpr std::string_view sql_rollback = "ROLLBACK";
+constexpr std::string_view sql_ping = "SELECT 1";
+constexpr std::string_view sql_read_cursor =
+    "SELECT cursor FROM sluice._sluice_state WHERE source = $1 AND table_name = $2";
+constexpr std::string_view sql_reset_state =
+    "DELETE FROM sluice._sluice_state WHERE source = $1 AND table_name = $2 RETURNING 1";
+constexpr std::string_view sql_list_state =
+    "SELECT source, table_name, cursor, rows_synced, "
+    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+    "FROM sluice._sluice_state ORDER BY source, table_name";
+
+constexpr std::string_view columns_sql =
+    "SELECT a.attname FROM pg_catalog.pg_attribute a "
+    "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped";
+
+bool same_columns(const std::vector<std::pair<std::string, value_type>>& cols, const table_schema& s) {
+    return cols.size() == s.columns.size() &&
+           std::equal(cols.begin(), cols.end(), s.columns.begin(),
+                      [](const auto& a, const column& c) { return a.first == c.name && a.second == c.type; });
+}
+
+}  // namespace
+
+pg_destination::pg_destination(const config::destination_config& cfg, asio::any_io_executor ex)
+    : dsn_(cfg.dsn),
+      password_(cfg.password),
+      schema_prefix_(cfg.schema_prefix),
+      description_(describe_dsn(cfg.dsn)),
+      ex_(std::move(ex)) {}
+
+pg_destination::~pg_destination() = default;
+
+std::string pg_destination::target_name(const table_schema& schema) const {
+    const std::string& table = schema.dest_table.empty() ? schema.table : schema.dest_table;
+    return connection::quote_ident(schema_prefix_ + schema.source) + "." + connection::quote_ident(table);
+}
+
+asio::awaitable<void> pg_destination::ensure_connected() {
+    if (conn_ && conn_->connected()) co_return;
+    conn_ = std::make_unique<connection>(ex_);
+    co_await conn_->connect(dsn_, password_);
+    // Temp tables die with the old session.
+    for (auto& [name, t] : tables_) t.stage = -1;
+    co_await conn_->exec(create_state_sql());
+}
+
+asio::awaitable<void> pg_destination::connect() { co_await ensure_connected(); }
+
+void pg_destination::close() {
+    if (conn_) conn_->close();
+}
+
+asio::awaitable<void> pg_destination::ping() {
+    co_await ensure_connected();
+    co_await conn_->exec(sql_ping);
+}
+
+asio::awaitable<void> pg_destination::prepare_table(const table_schema& schema) {
+    co_await ensure_connected();
+    const std::string schema_name = schema_prefix_ + schema.source;
+    const std::string table = schema.dest_table.empty() ? schema.table : schema.dest_table;
+    const std::string target = target_name(schema);
+    const std::string ctx = "postgres destination: table " + target + ": preparing";
+    if (schema.key.empty()) throw error(error_kind::fatal, ctx + ": the schema has no key");
+    if (schema_name.size() > max_identifier || table.size() > max_identifier)
+        throw error(error_kind::fatal, fmt::format("{}: schema or table name is longer than PostgreSQL's {} bytes",
+                                                   ctx, max_identifier));
+    for (const column& c : schema.columns) {
+        if (c.name == synced_at_column || c.name == deleted_column)
+            throw error(error_kind::fatal,
+                        fmt::format("{}: source column \"{}\" collides with sluice's own column", ctx, c.name));
+        if (c.name.size() > max_identifier)
+            throw error(error_kind::fatal, fmt::format("{}: column name \"{}\" is longer than PostgreSQL's {} bytes",
+                                                       ctx, c.name, max_identifier));
+    }
+
+    bool empty = true;
+    std::exception_ptr ep;
+    try {
+        const std::string create_schema = "CREATE SCHEMA IF NOT EXISTS " + connection::quote_ident(schema_name);
+        co_await conn_->exec(create_schema);
+        const std::vector<pg::param> names{schema_name, table};
+        pg::result r = co_await conn_->exec(columns_sql, names);
+        if (r.rows() == 0) {
+            co_await conn_->exec(create_table_sql(target, schema));
+        } else {
+            std::set<std::string, std::less<>> existing;
+            for (int i = 0; i < r.rows(); ++i) existing.emplace(r.get(i, 0));
+            for (std::size_t i = 0; i < schema.columns.size(); ++i) {
+                const column& c = schema.columns[i];
+                if (existing.count(c.name)) continue;
+                if (std::find(schema.key.begin(), schema.key.end(), i) != schema.key.end())
+                    throw error(error_kind::fatal,
+                                fmt::format("{}: key column \"{}\" is missing from the existing table; a primary "
+                                            "key cannot be changed in place",
+                                            ctx, c.name));
+                co_await conn_->exec(add_column_sql(target, c));
+                spdlog::info("postgres destination: table {}: added column {} {}", target,
+                             connection::quote_ident(c.name), pg_type(c.type));
+            }
+            const std::string probe = "SELECT NOT EXISTS (SELECT 1 FROM " + target + ")";
+            pg::result e = co_await conn_->exec(probe);
+            empty = e.get(0, 0) == "t";
+        }
+    } catch (const pg::pg_error&) {
+        ep = std::current_exception();
+    }
+    if (ep) rethrow_with(ep, ctx);
+
+    table_entry t;
+    for (const column& c : schema.columns) t.columns.emplace_back(c.name, c.type);
+    t.target = target;
+    t.copy_target = copy_sql(target, schema);
+    t.sweep = sweep_sql(target);
+    t.direct = empty;
+    auto it = tables_.find(target);
+    if (it != tables_.end()) {
+        // Only tables this process has filled by direct COPY alone keep the shortcut.
+        t.direct = it->second.direct;
+        if (it->second.stage >= 0) {  // the staging table has the old columns
+            const std::string drop = fmt::format("DROP TABLE IF EXISTS pg_temp.sluice_stage_{}", it->second.stage);
+            co_await conn_->exec(drop);
+        }
+    }
+    tables_.insert_or_assign(target, std::move(t));
+}
+
+asio::awaitable<pg_destination::table_entry*> pg_destination::entry_for(const table_schema& schema) {
+    const std::string target = target_name(schema);
+    auto it = tables_.find(target);
+    if (it == tables_.end() || !same_columns(it->second.columns, schema)) {
+        co_await prepare_table(schema);
+        it = tables_.find(target);
+    }
+    co_return &it->second;
+}
+
+asio::awaitable<void> pg_destination::ensure_stage(table_entry& t, const table_schema& schema) {
+    if (t.stage >= 0) co_return;
+    // Named by a counter, never after the table: any table name fits.
+    const int n = ++stages_created_;
+    const std::string name = fmt::format("sluice_stage_{}", n);
+    co_await conn_->exec(create_stage_sql(name, t.target));
+    t.copy_stage = copy_sql("pg_temp." + name, schema);
+    t.merge = merge_sql(t.target, "pg_temp." + name, schema);
+    t.stage = n;
+}
+
+asio::awaitable<void> pg_destination::rollback_quietly() {
+    bool failed = false;
+    try {
+        if (conn_ && conn_->connected()) co_await conn_->exec(sql_rollback);
+    } catch (...) {
+        failed = true;
+    }
+    // A session whose state is unknown (e.g. stuck in COPY) is not reused.
+    if (failed && conn_) conn_->close();
+}
+
+asio::awaitable<void> pg_destination::write_transaction(table_entry& t, const batch& b, bool direct,
+                                                        std::size_t rows) {
+    const table_schema& schema = b.schema();
+    const std::string now = timestamp_param(now_micros());
+    std::exception_ptr ep;
+    try {
+        co_await conn_->exec(sql_begin);
+        if (rows > 0) {
+            co_await conn_->copy_start(direct ? t.copy_target : t.copy_stage);
+            const std::string_view data = copy_.view();
+            for (std::size_t off = 0; off < data.size(); off += copy_chunk)
+                co_await conn_->copy_put(data.substr(off, copy_chunk));
+            co_await conn_->copy_end();
+            if (!direct) co_await conn_->exec(t.merge);
+        }
+        if (!b.cursor.empty()) {
+            const std::vector<pg::param> params{schema.source, schema.table, b.cursor, std::to_string(b.rows()),
+                                                now};
+            co_await conn_->exec(upsert_state_sql(), params);
+        } else if (b.rows() > 0) {
+            // Rows without a new cursor still count towards the table's total.
+            const std::vector<pg::param> params{std::to_string(b.rows()), now, schema.source, schema.table};
+            co_await conn_->exec(bump_state_sql(), params);
+        }
+        if (b.soft_delete_unseen_before) {
+            const std::vector<pg::param> params{timestamp_param(*b.soft_delete_unseen_before)};
+            co_await conn_->exec(t.sweep, params);
+        }
+        co_await conn_->exec(sql_commit);
+        co_return;
+    } catch (...) {
+        ep = std::current_exception();
+    }
+    co_await rollback_quietly();
+    rethrow_with(ep, fmt::format("postgres destination: table {}: writing {} rows{}", t.target, rows,
+                                 direct ? " by direct COPY" : ""));
+}
+
+asio::awaitable<void> pg_destination::write(const batch& b) {
+    co_await ensure_connected();
+    table_entry* t = co_await entry_for(b.schema());
+    const std::string where = "postgres destination: table " + t->target;
+
+    const std::size_t rows = dedupe_.run(b);
+    const std::string suffix = "\t" + timestamp_param(now_micros()) + "\tf";
+    copy_.clear();
+    for (std::size_t r = 0; r < b.rows(); ++r)
+        if (dedupe_.keep(r)) copy_.append_row(b, r, suffix, where);
+
+    bool merged = !t->direct;
+    if (t->direct) {
+        bool conflict = false;
+        try {
+            co_await write_transaction(*t, b, true, rows);
+        } catch (const pg::pg_error& e) {
+            if (e.sqlstate() != "23505") throw;
+            conflict = true;
+        }
+        if (conflict) {
+            spdlog::info("{}: rows already present, switching from direct COPY to merging", where);
+            t->direct = false;
+            merged = true;
+        }
+    }
+    if (merged) {
+        co_await ensure_stage(*t, b.schema());
+        co_await write_transaction(*t, b, false, rows);
+    }
+
+    if (b.progress) {
+        b.progress->rows_written += b.rows();
+        b.progress->batches_written += 1;
+        if (!b.cursor.empty()) b.progress->set_committed_cursor(b.cursor);
+    }
+}
+
+asio::awaitable<std::optional<std::string>> pg_destination::read_cursor(const std::string& source,
+                                                                       const std::string& table) {
+    co_await ensure_connected();
+    const std::vector<pg::param> params{source, table};
+    pg::result r = co_await conn_->exec(sql_read_cursor, params);
+    if (r.rows() == 0) co_return std::nullopt;
+    co_return std::string(r.get(0, 0));
+}
+
+asio::awaitable<std::vector<state_row>> pg_destination::list_state() {
+    co_await ensure_connected();
+    pg::result r = co_await conn_->exec(sql_list_state);
+    std::vector<state_row> rows;
+    for (int i = 0; i < r.rows(); ++i)
+        rows.push_back(state_row{std::string(r.get(i, 0)), std::string(r.get(i, 1)), std::string(r.get(i, 2)),
+                                 std::stoll(std::string(r.get(i, 3))), std::string(r.get(i, 4))});
+    co_return rows;
+}
+
+asio::awaitable<bool> pg_destination::reset_state(const std::string& source, const std::string& table) {
+    co_await ensure_connected();
+    const std::vector<pg::param> params{source, table};
+    pg::result r = co_await conn_->exec(sql_reset_state, params);
+    co_return r.rows() > 0;
+}
+
+}  // namespace sluice::pgdest

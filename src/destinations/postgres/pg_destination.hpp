@@ -1,0 +1,80 @@
+#pragma once
+// The PostgreSQL destination: COPY into a per-connection staging table, then one
+// INSERT ... ON CONFLICT merge, the cursor upsert and the soft-delete sweep in
+// the same transaction.
+//
+// Initial loads take a shortcut: while a table was empty when this process
+// prepared it and has only received direct COPYs since, batches are COPYed
+// straight into it. A unique violation there means the rows already exist (a
+// re-delivered batch after a restart, say): the batch is rolled back, redone
+// through the merge, and the table never takes the shortcut again.
+//
+// Thread safety: one operation at a time (the writer serializes them).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "destinations/postgres/copy_encoder.hpp"
+#include "destinations/postgres/key_dedupe.hpp"
+#include "sluice/config.hpp"
+#include "sluice/destination.hpp"
+#include "sluice/pg/connection.hpp"
+
+namespace sluice::pgdest {
+
+class pg_destination final : public destination {
+public:
+    pg_destination(const config::destination_config& cfg, boost::asio::any_io_executor ex);
+    ~pg_destination() override;
+
+    boost::asio::awaitable<void> connect() override;
+    boost::asio::awaitable<void> prepare_table(const table_schema& schema) override;
+    boost::asio::awaitable<std::optional<std::string>> read_cursor(const std::string& source,
+                                                                 const std::string& table) override;
+    boost::asio::awaitable<void> write(const batch& b) override;
+    boost::asio::awaitable<std::vector<state_row>> list_state() override;
+    boost::asio::awaitable<bool> reset_state(const std::string& source, const std::string& table) override;
+    boost::asio::awaitable<void> ping() override;
+    void close() override;
+    std::string describe() const override { return description_; }
+
+    // "<schema_prefix><source>"."<dest_table>", quoted.
+    std::string target_name(const table_schema& schema) const;
+
+private:
+    struct table_entry {
+        std::vector<std::pair<std::string, value_type>> columns;
+        std::string target;  // quoted, schema-qualified
+        std::string copy_target;
+        std::string sweep;
+        bool direct = false;  // the initial-load shortcut is still allowed
+        int stage = -1;       // number of this connection's staging table; -1: none yet
+        std::string copy_stage;
+        std::string merge;
+    };
+
+    boost::asio::awaitable<void> ensure_connected();
+    boost::asio::awaitable<table_entry*> entry_for(const table_schema& schema);
+    boost::asio::awaitable<void> ensure_stage(table_entry& t, const table_schema& schema);
+    // One transaction: COPY (direct or into the stage + merge), state, sweep.
+    boost::asio::awaitable<void> write_transaction(table_entry& t, const batch& b, bool direct,
+                                                   std::size_t rows);
+    boost::asio::awaitable<void> rollback_quietly();
+
+    std::string dsn_;
+    std::optional<std::string> password_;
+    std::string schema_prefix_;
+    std::string description_;
+    boost::asio::any_io_executor ex_;
+    std::unique_ptr<pg::connection> conn_;
+    std::unordered_map<std::string, table_entry> tables_;  // by target
+    int stages_created_ = 0;
+    copy_buffer copy_;
+    key_dedupe dedupe_;
+};
+
+}  // namespace sluice::pgdest

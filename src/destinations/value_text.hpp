@@ -1,0 +1,48 @@
+#pragma once
+// Helpers shared by the destinations' hot paths: timestamps and dates written
+// into caller buffers (format_timestamp_micros returns a heap string, one per
+// value), the cell/column type check and the row-key text used in errors.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "sluice/batch.hpp"
+#include "sluice/schema.hpp"
+#include "sluice/value.hpp"
+
+namespace sluice::dest {
+
+// Longest output of the writers below (a 6-digit year, " BC", offset).
+inline constexpr std::size_t max_timestamp_text = 40;
+
+// sluice's canonical "YYYY-MM-DDTHH:MM:SS.ffffffZ" (identical to
+// format_timestamp_micros, which it defers to outside years 0..9999).
+// Returns the length written.
+std::size_t write_timestamp_iso(char* out, std::int64_t micros);
+std::size_t write_date_iso(char* out, std::int64_t days);  // "YYYY-MM-DD"
+
+// The same instants spelled for PostgreSQL input: ISO for years 1..9999,
+// otherwise "Y-MM-DD HH:MM:SS.ffffff+00" with " BC" for years <= 0 (year 0 is 1 BC).
+std::size_t write_timestamp_pg(char* out, std::int64_t micros);
+std::size_t write_date_pg(char* out, std::int64_t days);
+
+// Whether a cell may be stored in a column of the given type. The text-like
+// types that hold text (string, decimal, json) are accepted for one another so
+// that a source's declared-type override cannot be defeated by a spelling
+// choice; everything else must match exactly (null always fits).
+constexpr bool cell_fits(value_type column, value_type cell) noexcept {
+    if (cell == value_type::null || cell == column) return true;
+    auto texty = [](value_type t) { return is_text_like(t) && t != value_type::bytes; };
+    return texty(column) && texty(cell);
+}
+
+// "id=5, region='eu'" for error messages (values shortened).
+std::string describe_key(const batch& b, std::size_t row);
+
+// Throws data_error naming destination table, column and key when a cell does
+// not fit its column. `where` is e.g. "sqlite table \"src__t\"".
+[[noreturn]] void throw_type_mismatch(const std::string& where, const batch& b, std::size_t row,
+                                      std::size_t col);
+
+}  // namespace sluice::dest
