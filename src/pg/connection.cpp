@@ -7,12 +7,12 @@
 
 #include <libpq-fe.h>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "pg/errors.hpp"
 
@@ -86,9 +86,9 @@ void connection::close() noexcept {
 
 void connection::ensure_connected(const char* what) {
     if (!connected())
-        throw pg_error(error_kind::transient,
-                       fmt::format("postgres {}: {}: not connected", endpoint_.empty() ? "?" : endpoint_, what),
-                       "");
+        throw pg_error(
+            error_kind::transient,
+            fmt::format("postgres {}: {}: not connected", endpoint_.empty() ? "?" : endpoint_, what), "");
 }
 
 void connection::fail(const std::string& what, pg_result* r) {
@@ -112,7 +112,8 @@ void connection::fail(const std::string& what, pg_result* r) {
     throw pg_error(kind, fmt::format("postgres {}: {}: {}", endpoint_, what, message), std::move(sqlstate));
 }
 
-asio::awaitable<void> connection::connect(const std::string& conninfo, const std::optional<std::string>& password,
+asio::awaitable<void> connection::connect(const std::string& conninfo,
+                                          const std::optional<std::string>& password,
                                           std::chrono::milliseconds timeout) {
     close();
     endpoint_.clear();
@@ -197,14 +198,14 @@ asio::awaitable<void> connection::poll_connect(std::chrono::milliseconds timeout
             borrowed_socket s(ex_, PQsocket(conn_));
             timer.expires_at(deadline);
             const auto kind = status == PGRES_POLLING_READING ? stream_descriptor::wait_read
-                                                               : stream_descriptor::wait_write;
+                                                              : stream_descriptor::wait_write;
             auto r = co_await (s.get().async_wait(kind, asio::use_awaitable) ||
                                timer.async_wait(asio::use_awaitable));
             if (r.index() == 1)
-                throw pg_error(error_kind::transient,
-                               fmt::format("postgres {}: connecting: timed out after {} ms", endpoint_,
-                                           timeout.count()),
-                               "");
+                throw pg_error(
+                    error_kind::transient,
+                    fmt::format("postgres {}: connecting: timed out after {} ms", endpoint_, timeout.count()),
+                    "");
         }
         status = PQconnectPoll(conn_);
     }
@@ -249,8 +250,10 @@ asio::awaitable<result> connection::collect() {
         switch (PQresultStatus(r)) {
             case PGRES_FATAL_ERROR:
             case PGRES_BAD_RESPONSE:
-                if (!error.native()) error = result(r);
-                else PQclear(r);
+                if (!error.native())
+                    error = result(r);
+                else
+                    PQclear(r);
                 break;
             case PGRES_COPY_IN:
             case PGRES_COPY_OUT:
@@ -282,13 +285,14 @@ asio::awaitable<result> connection::exec(std::string_view sql, std::span<const p
         co_await flush();
         result r = co_await collect();
         const auto status = PQresultStatus(r.native());
-        if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) fail(statement_label(sql), r.native());
+        if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE)
+            fail(statement_label(sql), r.native());
         if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
             close();  // a COPY started through exec(): the protocol state is unusable now
-            throw pg_error(error_kind::fatal,
-                           fmt::format("postgres {}: {}: COPY must use copy_start()", endpoint_,
-                                       statement_label(sql)),
-                           "");
+            throw pg_error(
+                error_kind::fatal,
+                fmt::format("postgres {}: {}: COPY must use copy_start()", endpoint_, statement_label(sql)),
+                "");
         }
         co_return r;
     } catch (const pg_error&) {

@@ -5,8 +5,8 @@
 
 #include <libpq-fe.h>
 
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "sluice/pg/connection.hpp"
 
@@ -33,9 +33,9 @@ asio::awaitable<void> connection::copy_start(std::string_view copy_sql) {
         }
         if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) fail("starting COPY", r.native());
         close();  // some other state (COPY TO, plain command): not what the caller can drive
-        throw pg_error(error_kind::fatal,
-                       fmt::format("postgres {}: starting COPY: statement is not COPY ... FROM STDIN", endpoint_),
-                       "");
+        throw pg_error(
+            error_kind::fatal,
+            fmt::format("postgres {}: starting COPY: statement is not COPY ... FROM STDIN", endpoint_), "");
     } catch (const pg_error&) {
         if (!connected()) close();
         throw;

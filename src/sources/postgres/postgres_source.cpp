@@ -1,0 +1,147 @@
+// postgres_source: check / discover / sync. Each sync() opens its own
+// connection (tables sync concurrently) and drops it when done or on any
+// failure, which also rolls back the snapshot transaction and its cursor.
+
+#include "sources/postgres/postgres_source.hpp"
+
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "sluice/error.hpp"
+#include "sluice/pg/connection.hpp"
+#include "sluice/progress.hpp"
+#include "sources/postgres/catalog.hpp"
+#include "sources/postgres/reader.hpp"
+#include "sources/postgres/schema_builder.hpp"
+
+namespace sluice {
+
+namespace asio = boost::asio;
+
+namespace {
+
+class postgres_source final : public source {
+public:
+    postgres_source(config::source_config cfg, asio::any_io_executor ex)
+        : cfg_(std::move(cfg)), ex_(std::move(ex)) {}
+
+    asio::awaitable<void> check() override {
+        pg::connection conn(ex_);
+        std::exception_ptr failure;
+        try {
+            co_await connect(conn);
+            co_await conn.exec("SELECT 1");
+        } catch (...) {
+            failure = with_context(std::current_exception(), "checking");
+        }
+        conn.close();
+        if (failure) std::rethrow_exception(failure);
+    }
+
+    asio::awaitable<std::vector<table_schema_ptr>> discover() override {
+        pg::connection conn(ex_);
+        std::vector<postgres::raw_table> tables;
+        std::exception_ptr failure;
+        try {
+            co_await connect(conn);
+            tables = co_await postgres::read_catalog(conn, cfg_.schema);
+        } catch (...) {
+            failure = with_context(std::current_exception(), "discovering tables");
+        }
+        conn.close();
+        if (failure) std::rethrow_exception(failure);
+        co_return build(tables);
+    }
+
+    asio::awaitable<void> sync(table_schema_ptr schema, std::optional<std::string> cursor,
+                               batch_sink& sink) override {
+        const auto* tc = table_config(schema->table);
+        pg::connection conn(ex_);
+        std::exception_ptr failure;
+        try {
+            co_await connect(conn);
+            postgres::read_context ctx{conn, schema, sink, tc ? tc->settings : cfg_.settings,
+                                       conn.is_redshift() || cfg_.type == "redshift"};
+            if (!conn.is_redshift()) {
+                if (auto n = co_await postgres::estimate_rows(conn, cfg_.schema, schema->table))
+                    sink.progress()->rows_estimate = *n;
+            }
+            std::optional<postgres::cursor_state> saved;
+            if (cursor && !cursor->empty()) {
+                saved = postgres::decode_cursor(*cursor);
+                if (!saved)
+                    spdlog::warn("{}: stored cursor is not a postgres source cursor; reading from the start",
+                                 schema->qualified_name());
+            }
+            if (schema->synthetic_key && schema->mode == sync_mode::incremental)
+                co_await postgres::read_groups(ctx, saved);
+            else
+                co_await postgres::read_keyset(ctx, saved);
+        } catch (...) {
+            failure = with_context(std::current_exception(), schema->qualified_name() + ": reading");
+        }
+        // Dropping the connection ends the transaction and its server-side cursor.
+        conn.close();
+        if (failure) std::rethrow_exception(failure);
+    }
+
+private:
+    asio::awaitable<void> connect(pg::connection& conn) {
+        co_await conn.connect(cfg_.dsn, cfg_.password, cfg_.timeout);
+    }
+
+    // Prefixes libpq errors with which source (and table) was being worked on;
+    // data errors and cancellation pass through unchanged.
+    std::exception_ptr with_context(std::exception_ptr e, const std::string& doing) const {
+        try {
+            std::rethrow_exception(e);
+        } catch (const pg::pg_error& pe) {
+            const std::string prefix =
+                doing.starts_with(cfg_.name + ".") ? doing : "source " + cfg_.name + ": " + doing;
+            return std::make_exception_ptr(pg::pg_error(pe.kind(), prefix + ": " + pe.what(), pe.sqlstate()));
+        } catch (...) {
+            return e;
+        }
+    }
+
+    const config::table_config* table_config(const std::string& name) const {
+        for (const auto& t : cfg_.tables)
+            if (t.name == name) return &t;
+        return nullptr;
+    }
+
+    std::vector<table_schema_ptr> build(const std::vector<postgres::raw_table>& tables) const {
+        std::vector<table_schema_ptr> out;
+        auto find = [&](const std::string& name) -> const postgres::raw_table* {
+            for (const auto& t : tables)
+                if (t.name == name) return &t;
+            return nullptr;
+        };
+        if (cfg_.all_tables) {
+            for (const auto& t : tables)
+                out.push_back(std::make_shared<const table_schema>(
+                    postgres::build_schema(cfg_, t, table_config(t.name))));
+            return out;
+        }
+        for (const auto& tc : cfg_.tables) {
+            const auto* t = find(tc.name);
+            if (!t)
+                throw error(error_kind::fatal, "source " + cfg_.name + ": table \"" + tc.name +
+                                                   "\" does not exist in schema \"" + cfg_.schema + "\"");
+            out.push_back(std::make_shared<const table_schema>(postgres::build_schema(cfg_, *t, &tc)));
+        }
+        return out;
+    }
+
+    config::source_config cfg_;
+    asio::any_io_executor ex_;
+};
+
+}  // namespace
+
+std::unique_ptr<source> make_postgres_source(const config::source_config& cfg, asio::any_io_executor ex) {
+    return std::make_unique<postgres_source>(cfg, std::move(ex));
+}
+
+}  // namespace sluice

@@ -1,0 +1,72 @@
+#pragma once
+// Reading one table into batches (the body of postgres_source::sync()).
+//
+// - read_keyset: tables with a real key. Incremental: keyset on (cursor, key);
+//   full: a pass in key order ending with the soft-delete sweep. On PostgreSQL
+//   the pass is ONE query through a server-side cursor in a REPEATABLE READ READ
+//   ONLY transaction (one sort, bounded memory); on Redshift, whose cursors
+//   materialize on the leader, keyset pages with LIMIT.
+//   Full passes of tables without key also go here (content order, cursor).
+// - read_groups: incremental tables without key: whole cursor-value groups per
+//   batch, so synthetic occurrence numbers are stable across syncs.
+//
+// Lookback: on resume, a timestamp cursor re-reads from stored - lookback
+// (c >= bound, no key part; upserts make the re-read harmless). Other cursor
+// types (integers, strings) ignore lookback: there is no meaningful "minus".
+
+#include <optional>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "sluice/batch.hpp"
+#include "sluice/config.hpp"
+#include "sluice/pg/connection.hpp"
+#include "sluice/source.hpp"
+#include "sluice/synthetic_key.hpp"
+#include "sources/postgres/cursor_state.hpp"
+#include "sources/postgres/query_builder.hpp"
+#include "sources/postgres/row_decoder.hpp"
+
+namespace sluice::postgres {
+
+struct read_context {
+    pg::connection& conn;
+    table_schema_ptr schema;
+    batch_sink& sink;
+    config::table_settings settings;
+    bool redshift = false;
+
+    std::size_t batch_size() const { return settings.batch_size ? settings.batch_size : 1; }
+};
+
+boost::asio::awaitable<void> read_keyset(read_context& ctx, const std::optional<cursor_state>& saved);
+boost::asio::awaitable<void> read_groups(read_context& ctx, const std::optional<cursor_state>& saved);
+
+// Shared by both readers.
+class batch_builder {
+public:
+    enum class grouping {
+        by_cursor,   // synthetic keys restart whenever the cursor value changes
+        by_content,  // rows arrive in content order: identical rows are adjacent
+    };
+    batch_builder(table_schema_ptr schema, grouping g);
+    batch_ptr build(const pg::result& r);
+    void new_group() { keyer_.new_group(); }
+
+private:
+    table_schema_ptr schema_;
+    row_decoder decoder_;
+    synthetic_keyer keyer_;
+    grouping grouping_;
+    std::string prev_cursor_;
+    bool have_prev_ = false;
+    hash128 prev_hash_;
+};
+
+position row_position(const pg::result& r, int row, const std::vector<std::size_t>& cols);
+// Lower bound for a lookback re-read, or nullopt when lookback does not apply.
+std::optional<std::string> lookback_bound(const read_context& ctx, const std::optional<std::string>& stored);
+boost::asio::awaitable<void> throw_if_cancelled();
+boost::asio::awaitable<void> deliver(read_context& ctx, batch_ptr b);
+
+}  // namespace sluice::postgres

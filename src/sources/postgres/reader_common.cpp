@@ -1,0 +1,79 @@
+#include <boost/asio/error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/system/system_error.hpp>
+
+#include "sluice/progress.hpp"
+#include "sources/postgres/reader.hpp"
+#include "sources/postgres/type_map.hpp"
+
+namespace sluice::postgres {
+
+namespace asio = boost::asio;
+
+batch_builder::batch_builder(table_schema_ptr schema, grouping g)
+    : schema_(std::move(schema)), decoder_(*schema_), grouping_(g) {}
+
+batch_ptr batch_builder::build(const pg::result& r) {
+    const auto& s = *schema_;
+    auto b = std::make_unique<batch>(schema_, static_cast<std::size_t>(r.rows()));
+    const std::size_t hashed = s.columns.size() - 1;
+    const int cursor_col = s.cursor_column ? static_cast<int>(*s.cursor_column) : -1;
+    for (int row = 0; row < r.rows(); ++row) {
+        decoder_.decode(r, row, *b);
+        if (s.synthetic_key) {
+            const auto h = hash_pending_row(*b, hashed);
+            if (grouping_ == grouping::by_content) {
+                if (have_prev_ && !(h == prev_hash_)) keyer_.new_group();
+                prev_hash_ = h;
+            } else if (cursor_col >= 0) {
+                // NULL cursors form one group of their own.
+                const auto c =
+                    r.is_null(row, cursor_col) ? std::string_view("\x01null") : r.get(row, cursor_col);
+                if (have_prev_ && c != prev_cursor_) keyer_.new_group();
+                if (!have_prev_ || c != prev_cursor_) prev_cursor_.assign(c);
+            }
+            have_prev_ = true;
+            b->put_text(value_type::string, keyer_.next_key(h));
+        }
+        b->end_row();
+    }
+    return b;
+}
+
+position row_position(const pg::result& r, int row, const std::vector<std::size_t>& cols) {
+    position p;
+    p.reserve(cols.size());
+    for (auto c : cols) {
+        const int ci = static_cast<int>(c);
+        if (r.is_null(row, ci))
+            p.emplace_back();
+        else
+            p.emplace_back(std::string(r.get(row, ci)));
+    }
+    return p;
+}
+
+std::optional<std::string> lookback_bound(const read_context& ctx, const std::optional<std::string>& stored) {
+    const auto lookback_us = static_cast<std::int64_t>(ctx.settings.lookback.count()) * 1000;
+    const auto& s = *ctx.schema;
+    if (lookback_us <= 0 || !stored || !s.cursor_column) return std::nullopt;
+    if (!is_timestamp_source(s.columns[*s.cursor_column])) return std::nullopt;
+    const auto micros = parse_timestamp_micros(*stored);
+    if (!micros) return std::nullopt;
+    // ISO text with 'Z': timestamptz reads it as UTC, timestamp ignores the zone;
+    // both match how we decode (timestamp without time zone = UTC).
+    return format_timestamp_micros(*micros - lookback_us);
+}
+
+asio::awaitable<void> throw_if_cancelled() {
+    const auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none)
+        throw boost::system::system_error(asio::error::operation_aborted);
+}
+
+asio::awaitable<void> deliver(read_context& ctx, batch_ptr b) {
+    ctx.sink.progress()->rows_read += b->rows();
+    co_await ctx.sink.send(std::move(b));
+}
+
+}  // namespace sluice::postgres
