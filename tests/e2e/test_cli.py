@@ -65,7 +65,11 @@ def test_discover_json(sqlite_ctx):
     assert cu["primary_key"] == ["id"] and cu["synthetic_key"] is False, cu
     ev = by[("src", "events")]
     assert ev["synthetic_key"] is True, ev
-    assert ev["cursor"] == "happened_at", ev
+    # Cursor inference for a keyless table is a policy choice (DESIGN §5): either the
+    # timestamp column as cursor, or a full re-read; but mode and cursor must agree.
+    assert (ev["mode"], ev["cursor"]) in (("incremental", "happened_at"), ("full", None)), ev
+    for d in doc:
+        assert (d["mode"] == "full") == (d["cursor"] is None), f"mode/cursor disagree: {d}"
     ol = by[("src", 'Order "Lines"; --')]
     assert [c["name"] for c in ol["columns"]][:3] == ["line id", "unit price €", "Qty"], ol
     assert ol["primary_key"] == ["line id"], ol

@@ -317,6 +317,8 @@ def pg_fetch_expr(col: Col, dest: bool = False) -> str:
         if col.category == "A" and not dest:
             return f"array_to_json({q})::text"
         return f"{q}::text"
+    if col.typname == "bpchar" and not dest:
+        return q  # bpchar::text would strip the blank padding that the contract keeps
     if col.kind in ("numeric", "text"):
         return f"{q}::text"
     return q
