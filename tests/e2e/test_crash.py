@@ -29,11 +29,23 @@ def test_kill9_during_initial_sync_then_restart(ctx):
     """)
     cfg = ctx.config(defaults={"batch_size": 5000}, log={"level": "warn", "format": "text"})
     rng = random.Random(int(os.environ.get("SLUICE_CRASH_SEED", "4242")))
-    lo, hi = 0.15, 1.5
-    kills, attempts, completed, history = 0, 0, 0, []
+    total = 200000
+
+    def copied():
+        try:
+            return ctx.dest.count_all("src", "big")
+        except Exception:  # destination (table) not created yet
+            return 0
+
+    # Kill after a random delay. A kill that left no progress stretches the window (a
+    # restart needs time to reconnect before it copies more); a run that completed
+    # shrinks it, and the copy is dropped and its cursors reset so that later kills hit
+    # an initial sync again.
+    lo, hi = 0.08, 0.45
+    kills, partial, attempts, prev, history = 0, 0, 0, 0, []
     log_path = ctx.tmp / "crash-runs.log"
     with open(log_path, "ab") as log:
-        while kills < WANT_KILLS and attempts < 25:
+        while (kills < WANT_KILLS or partial < 3) and attempts < 30:
             attempts += 1
             delay = rng.uniform(lo, hi)
             log.write(f"\n=== attempt {attempts}: kill after {delay:.3f}s ===\n".encode())
@@ -42,21 +54,28 @@ def test_kill9_during_initial_sync_then_restart(ctx):
                                  env=clean_env())
             try:
                 rc = p.wait(timeout=delay)
-                # Finished before the kill: it must have succeeded. Rewind the cursors so
-                # the next runs re-sync over the existing rows, and aim earlier.
                 assert rc == 0, f"sluice once exited {rc} (see {log_path}):\n{log_path.read_text()[-4000:]}"
-                completed += 1
                 history.append((round(delay, 3), "completed"))
-                hi = max(0.1, hi * 0.5)
+                hi = max(0.1, delay * 0.8)
                 lo = min(lo, hi / 3)
-                for t in ("big", "big_nopk"):
+                for t in ("big", "big_nopk"):  # start a fresh initial sync
                     check_ok(run_sluice("state", "reset", f"src.{t}", config=cfg))
+                    ctx.dest.drop_table("src", t)
+                prev = 0
             except subprocess.TimeoutExpired:
                 os.kill(p.pid, signal.SIGKILL)
                 p.wait()
                 kills += 1
-                history.append((round(delay, 3), "killed"))
+                n = copied()
+                history.append((round(delay, 3), "killed", n))
+                if 0 < n < total:
+                    partial += 1
+                if n == prev:
+                    lo, hi = lo * 1.4, hi * 1.4
+                prev = n
+    print(f"crash history ({ctx.dest.kind}): {history}")
     assert kills >= 5, f"only {kills} kills landed during a sync: {history}"
+    assert partial >= 2, f"too few kills left a partial initial copy: {history}"
 
     final = run_sluice("once", config=cfg, timeout=600)
     assert final.returncode == 0, final.describe()

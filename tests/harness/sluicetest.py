@@ -201,6 +201,9 @@ class SqliteDest:
         finally:
             c.close()
 
+    def drop_table(self, source: str, table: str):
+        self.execute(f"DROP TABLE IF EXISTS {qi(self.table_name(source, table))}")
+
     def state_rows(self) -> list[tuple]:
         c = self._conn()
         try:
@@ -262,6 +265,9 @@ class PgDest:
 
     def execute(self, sql: str, params=None):
         self.cluster.exec_sql(self.dbname, sql, params)
+
+    def drop_table(self, source: str, table: str):
+        self.execute(f"DROP TABLE IF EXISTS {qi(source)}.{qi(table)}")
 
     def state_rows(self) -> list[tuple]:
         return self._q("SELECT source, table_name, cursor::text, rows_synced, updated_at FROM sluice._sluice_state")
