@@ -65,6 +65,9 @@ public:
     // table whose _sluice_synced_at is older than this instant (µs) as deleted:
     // how a completed full pass soft-deletes rows that vanished at the source.
     std::optional<std::int64_t> soft_delete_unseen_before;
+    // The cursor as an instant (µs), when the cursor column is a timestamp: what
+    // the daemon's freshness (now - newest committed cursor) is computed from.
+    std::optional<std::int64_t> cursor_time;
     // Shared with the table's sync task: the writer reports progress and errors here.
     std::shared_ptr<table_progress> progress;
 

@@ -22,6 +22,8 @@ struct table_progress {
     std::atomic<std::uint64_t> rows_written{0};
     std::atomic<std::uint64_t> batches_written{0};
     std::atomic<std::int64_t> rows_estimate{-1};  // -1: the source cannot count
+    // Newest committed cursor as an instant (µs); INT64_MIN until one is known.
+    std::atomic<std::int64_t> committed_cursor_time{INT64_MIN};
 
     void fail(std::exception_ptr e) {
         std::lock_guard lock(mutex);

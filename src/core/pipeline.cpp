@@ -76,6 +76,7 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest) {
             std::exception_ptr e;
             try {
                 co_await dest.write(*b);
+                if (progress && b->cursor_time) progress->committed_cursor_time.store(*b->cursor_time);
                 break;
             } catch (...) {
                 e = std::current_exception();

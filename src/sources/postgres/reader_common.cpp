@@ -73,6 +73,14 @@ asio::awaitable<void> throw_if_cancelled() {
 
 asio::awaitable<void> deliver(read_context& ctx, batch_ptr b) {
     ctx.sink.progress()->rows_read += b->rows();
+    // Rows arrive in cursor order, so the last row's cursor is the newest: the
+    // daemon's freshness is measured from it.
+    const auto& schema = b->schema();
+    if (schema.cursor_column && schema.columns[*schema.cursor_column].type == value_type::timestamp &&
+        !b->empty()) {
+        const value_view v = b->at(b->rows() - 1, *schema.cursor_column);
+        if (!v.is_null()) b->cursor_time = v.i;
+    }
     co_await ctx.sink.send(std::move(b));
 }
 
