@@ -4,19 +4,12 @@
 // whatever standard_conforming_strings says.
 
 #include "sluice/pg/connection.hpp"
+#include "sluice/sql_quote.hpp"
 
 namespace sluice::pg {
 
 std::string connection::quote_ident(std::string_view name) {
-    std::string out;
-    out.reserve(name.size() + 2);
-    out += '"';
-    for (char c : name) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-    return out;
+    return quote_identifier(name);
 }
 
 std::string connection::quote_literal(std::string_view value) {

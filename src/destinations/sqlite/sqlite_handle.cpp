@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "sluice/error.hpp"
+#include "sluice/sql_quote.hpp"
 
 namespace sluice::sqlite {
 
@@ -18,15 +19,7 @@ void fail(sqlite3* db, int rc, const std::string& context) {
 }
 
 std::string quote_ident(std::string_view name) {
-    std::string out;
-    out.reserve(name.size() + 2);
-    out += '"';
-    for (char c : name) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-    return out;
+    return quote_identifier(name);
 }
 
 statement::statement(sqlite3* db, std::string_view sql, const std::string& context) : db_(db) {
