@@ -36,6 +36,7 @@ struct table_settings {
     std::size_t batch_size = 5000;
     int max_parallel_workers = 2;
     int max_in_flight = 4;
+    duration freshness_threshold{0};  // daemon: /readyz fails when older; 0 = no threshold
 
     bool operator==(const table_settings&) const = default;
 };
@@ -131,11 +132,22 @@ struct log_config {
     bool operator==(const log_config&) const = default;
 };
 
+// `sluice run` only. Restart-only except where noted in etc/sluice.example.yaml.
+struct daemon_config {
+    duration shutdown_grace{std::chrono::seconds(30)};    // SIGTERM: finish in-flight work within this
+    duration watchdog_timeout{std::chrono::minutes(10)};  // restart a task making no progress this long
+    duration backoff_max{std::chrono::minutes(5)};        // cap of the per-table error backoff
+    std::string pid_file;                                 // "" = none; read by `sluice reload`
+
+    bool operator==(const daemon_config&) const = default;
+};
+
 struct config {
     destination_config destination;
     table_settings defaults;
     http_config http;
     log_config log;
+    daemon_config daemon;
     std::vector<source_config> sources;
 
     std::string file;                  // path it was loaded from

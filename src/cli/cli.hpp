@@ -16,6 +16,7 @@ struct options {
     std::string config_path;
     std::optional<std::string> log_format;  // overrides log.format
     std::optional<std::string> log_level;   // overrides log.level
+    std::optional<int> pid;                 // reload: the daemon to signal
     bool help = false;
 };
 
@@ -25,5 +26,7 @@ int run_check(const options& opts);
 int run_discover(const options& opts);
 int run_once(const options& opts);
 int run_state(const options& opts);
+int run_daemon(const options& opts);  // `run`
+int run_reload(const options& opts);
 
 }  // namespace sluice::cli

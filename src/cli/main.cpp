@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -17,6 +18,10 @@ commands:
   check                 validate the config and reach every source and the destination
   discover              print the discovered tables, columns, types, keys and cursors (JSON)
   once                  one incremental pass over every table, then exit
+  run                   the daemon: sync every table every poll_interval until SIGTERM/SIGINT;
+                        SIGHUP reloads the config; HTTP /healthz /readyz /status /metrics
+  reload [--pid PID]    validate the config, then send SIGHUP to the running daemon
+                        (PID from --pid, else from the config's daemon.pid_file)
   state show [TABLE]    print committed cursors as JSON (TABLE is source.table)
   state reset TABLE     forget a table's cursor so the next pass starts over
 
@@ -62,6 +67,12 @@ int main(int argc, char** argv) {
             auto v = value(a);
             if (!v || (*v != "text" && *v != "json")) return usage_error("--log-format takes text or json");
             opts.log_format = *v;
+        } else if (a == "--pid") {
+            auto v = value(a);
+            int pid = 0;
+            if (v) pid = std::atoi(v->c_str());
+            if (pid <= 0) return usage_error("--pid needs a process id");
+            opts.pid = pid;
         } else if (a == "--log-level") {
             auto v = value(a);
             if (!v) return usage_error("--log-level needs a level");
@@ -82,6 +93,8 @@ int main(int argc, char** argv) {
     if (opts.command == "discover") return run_discover(opts);
     if (opts.command == "once") return run_once(opts);
     if (opts.command == "state") return run_state(opts);
+    if (opts.command == "run") return run_daemon(opts);
+    if (opts.command == "reload") return run_reload(opts);
     return usage_error("unknown command '" + opts.command + "'");
 }
 

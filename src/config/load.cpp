@@ -78,11 +78,12 @@ config parse_config(const std::string& yaml_text, const std::string& file_name,
     config out;
     out.file = file_name;
     mapping root(ctx, field{document, "", 0});
-    root.check_keys({"destination", "defaults", "http", "log", "sources"});
+    root.check_keys({"destination", "defaults", "http", "log", "daemon", "sources"});
     if (auto f = root.get("destination")) out.destination = detail::parse_destination(ctx, *f);
     if (auto f = root.get("defaults")) out.defaults = detail::parse_defaults(ctx, *f);
     if (auto f = root.get("http")) out.http = detail::parse_http(ctx, *f);
     if (auto f = root.get("log")) out.log = detail::parse_log(ctx, *f);
+    if (auto f = root.get("daemon")) out.daemon = detail::parse_daemon(ctx, *f);
     read_sources(ctx, root, out);
 
     if (!ctx.problems.empty()) fail(ctx);

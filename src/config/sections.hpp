@@ -17,6 +17,7 @@ struct settings_override {
     std::optional<std::size_t> batch_size;
     std::optional<int> max_parallel_workers;
     std::optional<int> max_in_flight;
+    std::optional<duration> freshness_threshold;
 };
 
 const std::vector<std::string_view>& settings_keys();
@@ -26,6 +27,7 @@ table_settings merge(table_settings base, const settings_override& over);
 destination_config parse_destination(context& ctx, const field& f);
 http_config parse_http(context& ctx, const field& f);
 log_config parse_log(context& ctx, const field& f);
+daemon_config parse_daemon(context& ctx, const field& f);
 table_settings parse_defaults(context& ctx, const field& f);
 source_config parse_source(context& ctx, const field& f, const table_settings& defaults);
 // `src` has its name, type and merged settings filled in.

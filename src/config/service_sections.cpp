@@ -103,4 +103,23 @@ log_config parse_log(context& ctx, const field& f) {
     return out;
 }
 
+daemon_config parse_daemon(context& ctx, const field& f) {
+    daemon_config out;
+    mapping m(ctx, f);
+    m.check_keys({"shutdown_grace", "watchdog_timeout", "backoff_max", "pid_file"});
+    if (auto p = m.get("shutdown_grace")) {
+        if (auto v = ctx.duration_value(*p, false)) out.shutdown_grace = *v;
+    }
+    if (auto p = m.get("watchdog_timeout")) {
+        if (auto v = ctx.duration_value(*p, false)) out.watchdog_timeout = *v;
+    }
+    if (auto p = m.get("backoff_max")) {
+        if (auto v = ctx.duration_value(*p, false)) out.backoff_max = *v;
+    }
+    if (auto p = m.get("pid_file")) {
+        if (auto v = ctx.text(*p)) out.pid_file = *v;
+    }
+    return out;
+}
+
 }  // namespace sluice::config::detail

@@ -5,7 +5,8 @@ namespace sluice::config::detail {
 
 const std::vector<std::string_view>& settings_keys() {
     static const std::vector<std::string_view> keys = {"poll_interval", "lookback", "batch_size",
-                                                       "max_parallel_workers", "max_in_flight"};
+                                                       "max_parallel_workers", "max_in_flight",
+                                                       "freshness_threshold"};
     return keys;
 }
 
@@ -17,6 +18,7 @@ settings_override read_settings(context& ctx, const mapping& m) {
     if (auto f = m.get("batch_size")) out.batch_size = ctx.positive_count(*f);
     if (auto f = m.get("max_parallel_workers")) out.max_parallel_workers = ctx.positive_int(*f);
     if (auto f = m.get("max_in_flight")) out.max_in_flight = ctx.positive_int(*f);
+    if (auto f = m.get("freshness_threshold")) out.freshness_threshold = ctx.duration_value(*f, true);
     return out;
 }
 
@@ -26,6 +28,7 @@ table_settings merge(table_settings base, const settings_override& over) {
     if (over.batch_size) base.batch_size = *over.batch_size;
     if (over.max_parallel_workers) base.max_parallel_workers = *over.max_parallel_workers;
     if (over.max_in_flight) base.max_in_flight = *over.max_in_flight;
+    if (over.freshness_threshold) base.freshness_threshold = *over.freshness_threshold;
     return base;
 }
 
