@@ -103,11 +103,11 @@ private:
         asio::co_spawn(strand_, http_.run(), asio::detached);
 #endif
         supervisor_.start_all(table_specs(cfg_));
-        asio::co_spawn(strand_, ticker(), asio::detached);
-        asio::co_spawn(strand_, pinger(), asio::detached);
         spdlog::info("sluice {} running: {} configured, HTTP on {}", SLUICE_VERSION,
                      describe_tables(), cfg_.http.listen);
         notify_ready();
+        asio::co_spawn(strand_, ticker(), asio::detached);
+        asio::co_spawn(strand_, pinger(), asio::detached);
 
         for (;;) {
             auto [ec, sig] = co_await signals_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -138,7 +138,19 @@ private:
         // 1. Sources stop at their next batch boundary; queued batches of stopped
         //    tables are dropped by the writer, the one being written commits whole.
         supervisor_.stop_all();
+        // A source blocked in a query (on a lock, a slow server) never reaches a
+        // batch boundary: after half the grace period its read is cancelled. Only
+        // reads are cut short; the writer's transaction is left to finish.
+        const auto patience = clock::now() + cfg_.daemon.shutdown_grace / 2;
+        bool abandoned = false;
         while (!supervisor_.drained() && clock::now() < deadline) {
+            if (!abandoned && clock::now() >= patience) {
+                spdlog::warn("tables still reading after {} ms: cancelling their reads",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.daemon.shutdown_grace / 2)
+                                 .count());
+                supervisor_.abandon_stopping();
+                abandoned = true;
+            }
             t.expires_after(20ms);
             co_await t.async_wait(asio::use_awaitable);
         }

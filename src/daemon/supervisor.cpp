@@ -45,6 +45,10 @@ void supervisor::stop_all() {
     tasks_.clear();
 }
 
+void supervisor::abandon_stopping() {
+    for (auto& t : stopping_) t->abandon();
+}
+
 void supervisor::start(const table_spec& spec, const std::string& table, const std::string& group) {
     if (stopping_all_) return;
     auto t = std::make_shared<table_task>(spec, table, group, pool_);

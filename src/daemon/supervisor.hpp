@@ -29,6 +29,9 @@ public:
     void apply(const std::map<std::string, table_spec>& specs, const config_diff& diff);
     // Asks every task to stop at its next batch boundary.
     void stop_all();
+    // Cancels what the tasks that did not stop yet are awaiting (a query blocked
+    // on a lock never reaches a batch boundary).
+    void abandon_stopping();
     // Every task has finished (after stop_all).
     bool drained() const { return tasks_.empty() && stopping_.empty(); }
 
