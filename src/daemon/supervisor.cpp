@@ -24,9 +24,9 @@ void supervisor::apply(const std::map<std::string, table_spec>& specs, const con
     }
     for (const auto& key : diff.changed) {
         spdlog::info("{}: configuration changed, restarting", key);
-        // A `tables: all` source may now list other tables: drop their statuses,
-        // discovery re-creates the ones that remain.
-        stop_spec(key, specs_.at(key).all_tables() || specs.at(key).all_tables());
+        // Statuses stay (task_starts goes on counting); for `tables: all`, the next
+        // discovery drops those of tables that are gone.
+        stop_spec(key, false);
     }
     specs_ = specs;
     for (const auto& key : diff.changed) start(specs_.at(key), specs_.at(key).table.name, key);
@@ -85,11 +85,13 @@ void supervisor::stop_spec(const std::string& spec_key, bool remove_status) {
 void supervisor::on_discovered(const std::string& spec_key, std::vector<std::string> names) {
     auto it = specs_.find(spec_key);
     if (it == specs_.end() || stopping_all_) return;  // removed while discovering
+    const auto& source = it->second.source.name;
     for (const auto& name : names) {
-        const auto key = it->second.source.name + "." + name;
-        if (tasks_.contains(key)) continue;
+        if (tasks_.contains(source + "." + name)) continue;
         start(it->second, name, spec_key);
     }
+    for (const auto& t : env_.registry.snapshot().tables)
+        if (t.source == source && !tasks_.contains(source + "." + t.table)) env_.registry.remove(source, t.table);
 }
 
 void supervisor::on_exit(const std::shared_ptr<table_task>& t) {

@@ -171,6 +171,8 @@ asio::awaitable<void> table_task::run(task_env& env, discovered_fn on_discovered
 
     // Discovery: the table's schema (or, for `tables: all`, every table's name).
     table_schema_ptr schema;
+    bool announced = false;
+    constexpr auto rediscover_every = std::chrono::minutes(1);
     while (!stop_.load() && !schema) {
         std::string error;
         try {
@@ -179,10 +181,14 @@ asio::awaitable<void> table_task::run(task_env& env, discovered_fn on_discovered
             if (is_discovery()) {
                 std::vector<std::string> names;
                 for (const auto& s : found) names.push_back(s->table);
-                spdlog::info("{}: discovered {} tables", spec_.source.name, names.size());
+                if (failures_.exchange(0) > 0 || !announced) {
+                    spdlog::info("{}: discovered {} tables", spec_.source.name, names.size());
+                    announced = true;
+                }
                 if (!stop_.load()) on_discovered(std::move(names));
-                src->close();
-                co_return;
+                // Tables created later in the source are picked up by the next round.
+                co_await sleep(std::max<clock::duration>(settings.poll_interval, rediscover_every));
+                continue;
             }
             for (auto& s : found)
                 if (s->table == table_) schema = s;

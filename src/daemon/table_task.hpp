@@ -2,7 +2,7 @@
 // One table's life in the daemon: discover its schema, then sync pass, sleep
 // poll_interval (±10% jitter), repeat; failures back off exponentially. A spec
 // for `tables: all` runs a discovery task instead, which reports the table names
-// it found and ends (the supervisor then starts one table task per name).
+// it finds every minute (the supervisor starts a table task for each new name).
 //
 // Each task owns its own source instance, so stopping or cancelling it never
 // touches another table's connections. Stopping is cooperative: stop() fails the
