@@ -23,12 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/config_diff.hpp"
-#if __has_include("daemon/http_server.hpp")
 #include "daemon/http_server.hpp"
-#define SLUICE_DAEMON_HTTP 1
-#else
-#define SLUICE_DAEMON_HTTP 0
-#endif
 #include "daemon/notify.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/supervisor.hpp"
@@ -60,17 +55,13 @@ public:
           dest_(make_serialized(make_destination(cfg_.destination, ex), ex)),
           // A few batches in flight keep the writer busy; the byte bound caps memory.
           channel_(ex, 8, cfg_.destination.batch_bytes * 2),
-#if SLUICE_DAEMON_HTTP
           http_(ex, cfg_.http.listen, registry_),
-#endif
           env_{*dest_, channel_, registry_, cfg_.daemon, cfg_.secrets},
           supervisor_(strand_, ex, env_) {}
 
     // Binds the HTTP address (throws) before anything else starts.
     void bind() {
-#if SLUICE_DAEMON_HTTP
         http_.start();
-#endif
     }
     std::future<int> start() { return asio::co_spawn(strand_, main(), asio::use_future); }
 
@@ -99,9 +90,7 @@ private:
                 signals_.cancel();
             });
         });
-#if SLUICE_DAEMON_HTTP
         asio::co_spawn(strand_, http_.run(), asio::detached);
-#endif
         supervisor_.start_all(table_specs(cfg_));
         spdlog::info("sluice {} running: {} configured, HTTP on {}", SLUICE_VERSION,
                      describe_tables(), cfg_.http.listen);
@@ -160,9 +149,7 @@ private:
             t.expires_after(20ms);
             co_await t.async_wait(asio::use_awaitable);
         }
-#if SLUICE_DAEMON_HTTP
         http_.stop();
-#endif
         if (!writer_done_.load() || !supervisor_.drained()) {
             // Rolled back by the destination when the process exits: nothing half-committed.
             spdlog::warn("shutdown grace exceeded: abandoning the batch in flight");
@@ -272,9 +259,7 @@ private:
     status_registry registry_;
     std::unique_ptr<destination> dest_;
     batch_channel channel_;
-#if SLUICE_DAEMON_HTTP
     http_server http_;
-#endif
     task_env env_;
     supervisor supervisor_;
     asio::signal_set signals_{strand_, SIGHUP, SIGTERM, SIGINT};
