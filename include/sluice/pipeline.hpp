@@ -5,6 +5,7 @@
 // once` runs them once per table; the daemon's supervisor runs them forever.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,12 +45,16 @@ struct table_outcome {
     std::string error;  // empty on success
 };
 
+using progress_list = std::vector<std::shared_ptr<table_progress>>;
+
 // `sluice once`: discovers every source's tables and syncs each once,
 // concurrently, through one channel into `dest`. Returns one outcome per table
-// (and per source that failed discovery).
+// (and per source that failed discovery). `on_started`, when set, is told the
+// tables' progress once discovery is done (live progress display).
 boost::asio::awaitable<std::vector<table_outcome>> run_once(
     std::vector<std::unique_ptr<source>>& sources, const std::vector<std::string>& source_names,
-    destination& dest, std::size_t channel_batches, std::size_t channel_bytes);
+    destination& dest, std::size_t channel_batches, std::size_t channel_bytes,
+    std::function<void(progress_list)> on_started = {});
 
 // Message of an exception_ptr, for logs and outcomes.
 std::string describe(const std::exception_ptr& e);

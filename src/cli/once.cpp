@@ -1,8 +1,14 @@
 // `sluice once`: one incremental pass over every configured table, then exit.
+#include <unistd.h>
+
 #include <cstdio>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include "cli/progress_display.hpp"
 #include "cli/runtime.hpp"
 #include "sluice/pipeline.hpp"
 
@@ -25,9 +31,20 @@ int run_once(const options& opts) {
                 sources.push_back(make_source(s, ex));
                 names.push_back(s.name);
             }
+            auto display = std::make_shared<progress_display>(isatty(STDERR_FILENO) == 1);
+            asio::co_spawn(ex, [display]() -> asio::awaitable<void> { co_await display->run(); },
+                           asio::detached);
             // Channel depth: a few batches per table in flight is enough to keep
             // the writer busy; the byte bound is what caps memory.
-            auto result = co_await sluice::run_once(sources, names, *dest, 8, cfg->destination.batch_bytes * 2);
+            std::vector<table_outcome> result;
+            try {
+                result = co_await sluice::run_once(sources, names, *dest, 8, cfg->destination.batch_bytes * 2,
+                                                   [display](progress_list t) { display->set_tables(std::move(t)); });
+            } catch (...) {
+                display->stop();
+                throw;
+            }
+            display->stop();
             for (auto& s : sources) s->close();
             dest->close();
             co_return result;

@@ -120,7 +120,8 @@ asio::awaitable<void> sync_table(source& src, destination& dest, table_schema_pt
 asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr<source>>& sources,
                                                      const std::vector<std::string>& source_names,
                                                      destination& dest, std::size_t channel_batches,
-                                                     std::size_t channel_bytes) {
+                                                     std::size_t channel_bytes,
+                                                     std::function<void(progress_list)> on_started) {
     auto ex = co_await asio::this_coro::executor;
     std::vector<table_outcome> outcomes;
 
@@ -140,6 +141,12 @@ asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr
             spdlog::error("{}: discovery failed: {}", source_names[i], msg);
             outcomes.push_back({source_names[i], 0, {}, msg});
         }
+    }
+
+    if (on_started) {
+        progress_list all;
+        for (const auto& j : jobs) all.push_back(j.progress);
+        on_started(std::move(all));
     }
 
     batch_channel channel(ex, channel_batches, channel_bytes);
