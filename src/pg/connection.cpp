@@ -100,6 +100,9 @@ void connection::fail(const std::string& what, pg_result* r) {
         message = primary ? primary : PQresultErrorMessage(r);
         if (const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL))
             message += fmt::format(" ({})", detail);
+        // For COPY this says which line and column was rejected.
+        if (const char* context = PQresultErrorField(r, PG_DIAG_CONTEXT))
+            message += fmt::format(" [{}]", context);
     } else if (conn_) {
         message = PQerrorMessage(conn_);
     }
