@@ -3,6 +3,7 @@
 // (DESIGN.md §3). Values are stored in batches as 16-byte cells plus an arena, so
 // the hot path never allocates per value; `value_view` is the read side.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,6 +64,11 @@ std::optional<std::int64_t> parse_date_days(std::string_view text) noexcept;
 // like the instant: SQLite stores timestamps this way) and "2024-05-01".
 std::string format_timestamp_micros(std::int64_t micros);
 std::string format_date_days(std::int64_t days);
+// The same texts written into a caller's buffer of at least max_timestamp_text
+// bytes, without allocating: what destinations use per value on the hot path.
+inline constexpr std::size_t max_timestamp_text = 40;
+std::size_t write_timestamp_micros(char* out, std::int64_t micros) noexcept;
+std::size_t write_date_days(char* out, std::int64_t days) noexcept;
 
 // Checks that `text` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view text) noexcept;

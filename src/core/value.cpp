@@ -148,7 +148,35 @@ std::optional<std::int64_t> parse_timestamp_micros(std::string_view s) noexcept 
     return seconds * 1000000 + micros;
 }
 
-std::string format_timestamp_micros(std::int64_t micros) {
+namespace {
+
+char* put_digits(char* p, std::uint64_t v, int width) noexcept {
+    for (int i = width - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+// "YYYY-MM-DD"; years outside 0..9999 (far from everyday data) via snprintf.
+char* put_date(char* p, std::int64_t days) noexcept {
+    int y;
+    unsigned m, d;
+    civil_from_days(days, y, m, d);
+    if (y < 0 || y > 9999) {
+        const int n = std::snprintf(p, max_timestamp_text, "%04d-%02u-%02u", y, m, d);
+        return p + n;
+    }
+    p = put_digits(p, static_cast<std::uint64_t>(y), 4);
+    *p++ = '-';
+    p = put_digits(p, m, 2);
+    *p++ = '-';
+    return put_digits(p, d, 2);
+}
+
+}  // namespace
+
+std::size_t write_timestamp_micros(char* out, std::int64_t micros) noexcept {
     std::int64_t seconds = micros / 1000000;
     std::int64_t frac = micros % 1000000;
     if (frac < 0) {
@@ -161,23 +189,31 @@ std::string format_timestamp_micros(std::int64_t micros) {
         sod += 86400;
         days -= 1;
     }
-    int y;
-    unsigned m, d;
-    civil_from_days(days, y, m, d);
-    char buf[48];
-    const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", y, m, d,
-                                static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60),
-                                static_cast<int>(sod % 60), static_cast<int>(frac));
-    return std::string(buf, static_cast<std::size_t>(n));
+    char* p = put_date(out, days);
+    *p++ = 'T';
+    p = put_digits(p, static_cast<std::uint64_t>(sod / 3600), 2);
+    *p++ = ':';
+    p = put_digits(p, static_cast<std::uint64_t>(sod / 60 % 60), 2);
+    *p++ = ':';
+    p = put_digits(p, static_cast<std::uint64_t>(sod % 60), 2);
+    *p++ = '.';
+    p = put_digits(p, static_cast<std::uint64_t>(frac), 6);
+    *p++ = 'Z';
+    return static_cast<std::size_t>(p - out);
+}
+
+std::size_t write_date_days(char* out, std::int64_t days) noexcept {
+    return static_cast<std::size_t>(put_date(out, days) - out);
+}
+
+std::string format_timestamp_micros(std::int64_t micros) {
+    char buf[max_timestamp_text];
+    return std::string(buf, write_timestamp_micros(buf, micros));
 }
 
 std::string format_date_days(std::int64_t days) {
-    int y;
-    unsigned m, d;
-    civil_from_days(days, y, m, d);
-    char buf[32];
-    const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
-    return std::string(buf, static_cast<std::size_t>(n));
+    char buf[max_timestamp_text];
+    return std::string(buf, write_date_days(buf, days));
 }
 
 bool is_valid_utf8(std::string_view s) noexcept {

@@ -64,12 +64,6 @@ inline char* put_rest(char* p, const civil_time& t, char sep, bool with_time) {
     return put_digits(p, frac, 6);
 }
 
-std::size_t copy_out(char* out, const std::string& s) {
-    std::size_t n = s.size() < max_timestamp_text ? s.size() : max_timestamp_text;
-    std::memcpy(out, s.data(), n);
-    return n;
-}
-
 // PostgreSQL spells years outside 1..9999 as "|year| ... BC" and accepts more
 // than four digits; both only happen for dates far outside everyday data.
 char* put_pg_year(char* p, int year, bool& bc) {
@@ -81,27 +75,9 @@ char* put_pg_year(char* p, int year, bool& bc) {
 
 }  // namespace
 
-std::size_t write_timestamp_iso(char* out, std::int64_t micros) {
-    civil_time t = split(micros);
-    if (t.year < 1 || t.year > 9999) return copy_out(out, format_timestamp_micros(micros));
-    char* p = put_digits(out, static_cast<std::uint64_t>(t.year), 4);
-    p = put_rest(p, t, 'T', true);
-    *p++ = 'Z';
-    return static_cast<std::size_t>(p - out);
-}
-
-std::size_t write_date_iso(char* out, std::int64_t days) {
-    civil_time t{};
-    civil_from_days(days, t.year, t.month, t.day);
-    if (t.year < 1 || t.year > 9999) return copy_out(out, format_date_days(days));
-    char* p = put_digits(out, static_cast<std::uint64_t>(t.year), 4);
-    p = put_rest(p, t, 'T', false);
-    return static_cast<std::size_t>(p - out);
-}
-
 std::size_t write_timestamp_pg(char* out, std::int64_t micros) {
     civil_time t = split(micros);
-    if (t.year >= 1 && t.year <= 9999) return write_timestamp_iso(out, micros);
+    if (t.year >= 1 && t.year <= 9999) return write_timestamp_micros(out, micros);
     bool bc = false;
     char* p = put_pg_year(out, t.year, bc);
     p = put_rest(p, t, ' ', true);
@@ -117,7 +93,7 @@ std::size_t write_timestamp_pg(char* out, std::int64_t micros) {
 std::size_t write_date_pg(char* out, std::int64_t days) {
     civil_time t{};
     civil_from_days(days, t.year, t.month, t.day);
-    if (t.year >= 1 && t.year <= 9999) return write_date_iso(out, days);
+    if (t.year >= 1 && t.year <= 9999) return write_date_days(out, days);
     bool bc = false;
     char* p = put_pg_year(out, t.year, bc);
     p = put_rest(p, t, ' ', false);
@@ -137,8 +113,8 @@ void append_value(std::string& out, const value_view& v) {
     case value_type::boolean: out += v.i ? "true" : "false"; break;
     case value_type::int64: out += std::to_string(v.i); break;
     case value_type::float64: out += fmt::format("{}", v.d); break;
-    case value_type::timestamp: out.append(buf, write_timestamp_iso(buf, v.i)); break;
-    case value_type::date: out.append(buf, write_date_iso(buf, v.i)); break;
+    case value_type::timestamp: out.append(buf, write_timestamp_micros(buf, v.i)); break;
+    case value_type::date: out.append(buf, write_date_days(buf, v.i)); break;
     case value_type::bytes: out += fmt::format("<{} bytes>", v.s.size()); break;
     default: {
         constexpr std::size_t limit = 60;

@@ -1,7 +1,7 @@
 #pragma once
-// Helpers shared by the destinations' hot paths: timestamps and dates written
-// into caller buffers (format_timestamp_micros returns a heap string, one per
-// value), the cell/column type check and the row-key text used in errors.
+// Helpers shared by the destinations: PostgreSQL's spelling of timestamps and
+// dates outside years 1..9999, the cell/column type check and the row-key text
+// used in errors. (ISO text comes from the core's write_timestamp_micros.)
 
 #include <cstddef>
 #include <cstdint>
@@ -13,16 +13,8 @@
 
 namespace sluice::dest {
 
-// Longest output of the writers below (a 6-digit year, " BC", offset).
-inline constexpr std::size_t max_timestamp_text = 40;
-
-// sluice's canonical "YYYY-MM-DDTHH:MM:SS.ffffffZ" (identical to
-// format_timestamp_micros, which it defers to outside years 0..9999).
-// Returns the length written.
-std::size_t write_timestamp_iso(char* out, std::int64_t micros);
-std::size_t write_date_iso(char* out, std::int64_t days);  // "YYYY-MM-DD"
-
-// The same instants spelled for PostgreSQL input: ISO for years 1..9999,
+// sluice's timestamps spelled for PostgreSQL input (buffers of
+// max_timestamp_text bytes): the core's ISO text for years 1..9999,
 // otherwise "Y-MM-DD HH:MM:SS.ffffff+00" with " BC" for years <= 0 (year 0 is 1 BC).
 std::size_t write_timestamp_pg(char* out, std::int64_t micros);
 std::size_t write_date_pg(char* out, std::int64_t days);

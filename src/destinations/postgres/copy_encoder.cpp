@@ -82,10 +82,10 @@ void copy_buffer::append_value(const value_view& v) {
         return;
     }
     case value_type::timestamp:
-        used_ += dest::write_timestamp_pg(grow(dest::max_timestamp_text), v.i);
+        used_ += dest::write_timestamp_pg(grow(max_timestamp_text), v.i);
         return;
     case value_type::date:
-        used_ += dest::write_date_pg(grow(dest::max_timestamp_text), v.i);
+        used_ += dest::write_date_pg(grow(max_timestamp_text), v.i);
         return;
     case value_type::bytes: append_bytea(v.s); return;
     case value_type::decimal:

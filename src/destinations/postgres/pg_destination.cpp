@@ -28,7 +28,7 @@ std::int64_t now_micros() {
 }
 
 std::string timestamp_param(std::int64_t micros) {
-    char buf[dest::max_timestamp_text];
+    char buf[max_timestamp_text];
     return std::string(buf, dest::write_timestamp_pg(buf, micros));
 }
 

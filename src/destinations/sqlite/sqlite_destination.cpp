@@ -141,7 +141,7 @@ void sqlite_destination::prepare_on_thread(const table_schema& schema) {
     for (std::size_t k : schema.key) t.is_key.at(k) = true;
     t.upsert = db_.prepare(upsert_sql(name, schema), ctx);
     t.sweep = db_.prepare(sweep_sql(name), ctx);
-    t.scratch.resize(schema.columns.size() * dest::max_timestamp_text);
+    t.scratch.resize(schema.columns.size() * max_timestamp_text);
     tables_.insert_or_assign(name, std::move(t));
 }
 

@@ -68,13 +68,13 @@ void sqlite_destination::bind_row(table_entry& t, const batch& b, std::size_t ro
             sqlite3_bind_blob(s, idx, v.s.data() ? v.s.data() : "", static_cast<int>(v.s.size()), SQLITE_STATIC);
             break;
         case value_type::timestamp: {
-            char* buf = t.scratch.data() + c * dest::max_timestamp_text;
-            sqlite3_bind_text(s, idx, buf, static_cast<int>(dest::write_timestamp_iso(buf, v.i)), SQLITE_STATIC);
+            char* buf = t.scratch.data() + c * max_timestamp_text;
+            sqlite3_bind_text(s, idx, buf, static_cast<int>(write_timestamp_micros(buf, v.i)), SQLITE_STATIC);
             break;
         }
         case value_type::date: {
-            char* buf = t.scratch.data() + c * dest::max_timestamp_text;
-            sqlite3_bind_text(s, idx, buf, static_cast<int>(dest::write_date_iso(buf, v.i)), SQLITE_STATIC);
+            char* buf = t.scratch.data() + c * max_timestamp_text;
+            sqlite3_bind_text(s, idx, buf, static_cast<int>(write_date_days(buf, v.i)), SQLITE_STATIC);
             break;
         }
         default:  // decimal, string, json
@@ -90,9 +90,9 @@ void sqlite_destination::write_on_thread(const batch& b) {
     const std::string name = sqlite_table_name(schema);
     const std::string where = "sqlite destination: table " + quote_ident(name);
 
-    char now[dest::max_timestamp_text];
-    const std::string_view now_text(now, dest::write_timestamp_iso(now, now_micros()));
-    char sweep_before[dest::max_timestamp_text];
+    char now[max_timestamp_text];
+    const std::string_view now_text(now, write_timestamp_micros(now, now_micros()));
+    char sweep_before[max_timestamp_text];
 
     db_.exec("BEGIN IMMEDIATE", where + ": beginning a transaction");
     try {
@@ -125,7 +125,7 @@ void sqlite_destination::write_on_thread(const batch& b) {
         }
         if (b.soft_delete_unseen_before) {
             const std::string_view before(
-                sweep_before, dest::write_timestamp_iso(sweep_before, *b.soft_delete_unseen_before));
+                sweep_before, write_timestamp_micros(sweep_before, *b.soft_delete_unseen_before));
             t.sweep.bind_text(1, before);
             t.sweep.step(fmt::format("{}: soft-deleting rows not seen since {}", where, before));
             t.sweep.reset();
