@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -58,8 +59,23 @@ struct hbase_scan {
     std::string filter;      // Thrift filter string, "" = none
     std::size_t limit = 0;   // rows per pass, 0 = unlimited
     bool reverse = false;
+    std::optional<std::int64_t> timestamp;  // only cells older than this (ms), as TScan.timestamp
+    std::vector<std::string> scan_columns;  // "cf" or "cf:q" to fetch; empty = derived from the mapping
+    std::size_t scan_batching = 0;          // TScan.batchSize: max cells per partial row, 0 = whole rows
+    bool sorted_columns = false;            // TScan.sortColumns
+    bool include_timestamp = false;         // cell timestamps into `<name>_ts` columns and `_cells`
+    bool pipelined = true;                  // next scannerGetList on the wire while a batch is handed on
 
     bool operator==(const hbase_scan&) const = default;
+};
+
+// HBase: how a row becomes a destination row besides the configured cells.
+struct hbase_mapping {
+    bool other_cells = true;              // every unmapped cell into the json column `_cells`
+    std::string row_key_type = "string";  // string (UTF-8, else an error) | bytes
+    bool null_on_decode_error = false;    // on_decode_error: fail (default) | null (+ counted warning)
+
+    bool operator==(const hbase_mapping&) const = default;
 };
 
 struct table_config {
@@ -74,6 +90,7 @@ struct table_config {
                                                           // cursor_column | cell_timestamp
     std::vector<cell_column> columns;                     // hbase
     hbase_scan scan;                                      // hbase
+    hbase_mapping cells;                                  // hbase
     table_settings settings;
     location where;
 
@@ -97,6 +114,7 @@ struct source_config {
     std::string protocol = "binary";
     std::string client = "socket";
     std::string table_prefix;
+    std::string table_prefix_separator = "_";
     duration timeout{std::chrono::seconds(30)};
 
     bool all_tables = false;  // `tables: all` or omitted

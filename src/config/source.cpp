@@ -18,7 +18,8 @@ std::vector<std::string_view> type_keys(std::string_view type) {
         return {"dsn", "dsn_file", "password", "password_file", "schema"};
     if (type == "questdb" || type == "druid") return {"url", "username", "password", "password_file"};
     if (type == "hbase")
-        return {"host", "port", "transport", "protocol", "client", "table_prefix", "timeout"};
+        return {"host", "port", "transport", "protocol", "client", "table_prefix", "table_prefix_separator",
+                "timeout"};
     return {};
 }
 
@@ -91,6 +92,9 @@ void read_connection(context& ctx, const mapping& m, source_config& out) {
         }
         if (auto f = m.get("table_prefix")) {
             if (auto v = ctx.text(*f)) out.table_prefix = *v;
+        }
+        if (auto f = m.get("table_prefix_separator")) {
+            if (auto v = ctx.text(*f)) out.table_prefix_separator = *v;
         }
         if (auto f = m.get("timeout")) {
             if (auto v = ctx.duration_value(*f, false)) out.timeout = *v;

@@ -10,8 +10,11 @@ namespace sluice::config::detail {
 
 namespace {
 
-const std::vector<std::string_view> hbase_table_keys = {"columns", "row_start", "row_stop", "row_prefix",
-                                                        "filter",  "limit",     "reverse"};
+const std::vector<std::string_view> hbase_table_keys = {
+    "columns",        "row_start",     "row_stop",  "row_prefix",        "filter",
+    "limit",          "reverse",       "timestamp", "scan_columns",      "scan_batching",
+    "sorted_columns", "include_timestamp", "pipelined", "other_cells",   "row_key_type",
+    "on_decode_error"};
 
 std::vector<std::string_view> generic_table_keys() {
     std::vector<std::string_view> keys = {
@@ -109,8 +112,35 @@ void read_hbase_scan(context& ctx, const mapping& m, table_config& out) {
     if (auto f = m.get("limit")) {
         if (auto v = ctx.count(*f)) out.scan.limit = *v;
     }
-    if (auto f = m.get("reverse")) {
-        if (auto v = ctx.boolean(*f)) out.scan.reverse = *v;
+    const auto bool_into = [&](std::string_view key, bool& into) {
+        if (auto f = m.get(key)) {
+            if (auto v = ctx.boolean(*f)) into = *v;
+        }
+    };
+    bool_into("reverse", out.scan.reverse);
+    bool_into("sorted_columns", out.scan.sorted_columns);
+    bool_into("include_timestamp", out.scan.include_timestamp);
+    bool_into("pipelined", out.scan.pipelined);
+    bool_into("other_cells", out.cells.other_cells);
+    if (auto f = m.get("timestamp")) {
+        if (auto v = ctx.count(*f)) {
+            if (*v == 0)
+                ctx.report(*f, "timestamp must be a positive epoch-milliseconds value");
+            else
+                out.scan.timestamp = static_cast<std::int64_t>(*v);
+        }
+    }
+    if (auto f = m.get("scan_columns")) {
+        if (auto v = ctx.string_list(*f)) out.scan.scan_columns = std::move(*v);
+    }
+    if (auto f = m.get("scan_batching")) {
+        if (auto v = ctx.count(*f)) out.scan.scan_batching = *v;
+    }
+    if (auto f = m.get("row_key_type")) {
+        if (auto v = ctx.choice(*f, {"string", "bytes"})) out.cells.row_key_type = *v;
+    }
+    if (auto f = m.get("on_decode_error")) {
+        if (auto v = ctx.choice(*f, {"fail", "null"})) out.cells.null_on_decode_error = *v == "null";
     }
     if (!out.scan.row_prefix.empty() && (!out.scan.row_start.empty() || !out.scan.row_stop.empty()))
         ctx.report(m.self().line, m.child_path("row_prefix"),

@@ -1,25 +1,17 @@
-// One destination connection, many callers: a one-token channel acts as an
-// async mutex, so waiting for the lock suspends the coroutine instead of
-// blocking a pool thread.
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
+// One destination connection, many callers: every call holds an async mutex.
+#include "sluice/async_mutex.hpp"
 #include "sluice/pipeline.hpp"
 
 namespace sluice {
 
 namespace asio = boost::asio;
-using boost::system::error_code;
 
 namespace {
 
 class serialized_destination final : public destination {
 public:
     serialized_destination(std::unique_ptr<destination> inner, asio::any_io_executor ex)
-        : inner_(std::move(inner)), token_(ex, 1) {
-        token_.try_send(error_code{});
-    }
+        : inner_(std::move(inner)), mutex_(std::move(ex)) {}
 
     asio::awaitable<void> connect() override {
         auto g = co_await lock();
@@ -54,22 +46,10 @@ public:
     std::string describe() const override { return inner_->describe(); }
 
 private:
-    using token_chan = asio::experimental::concurrent_channel<void(error_code)>;
-    struct guard {
-        token_chan* chan;
-        guard(token_chan* c) : chan(c) {}
-        guard(guard&& o) noexcept : chan(o.chan) { o.chan = nullptr; }
-        ~guard() {
-            if (chan) chan->try_send(error_code{});
-        }
-    };
-    asio::awaitable<guard> lock() {
-        co_await token_.async_receive(asio::use_awaitable);
-        co_return guard(&token_);
-    }
+    asio::awaitable<async_mutex::guard> lock() { return mutex_.lock(); }
 
     std::unique_ptr<destination> inner_;
-    token_chan token_;
+    async_mutex mutex_;
 };
 
 }  // namespace

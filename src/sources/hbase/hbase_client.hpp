@@ -1,0 +1,65 @@
+#pragma once
+// The Hbase calls sluice makes, over one gateway connection: codec + transport +
+// turning every failure into a sluice error that names the gateway and the call.
+//
+// Error classes (what the scan loop does with them):
+//   scanner_lost   IllegalArgument from scannerGetList (expired/invalid id), an
+//                  IOError (region-server lease expiry, retryable server trouble),
+//                  or a dropped/timed-out connection: reopen after the last row.
+//   error(fatal)   TApplicationException (bad filter string, unknown method), a
+//                  malformed reply, IOError on metadata calls for a missing table.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "sluice/error.hpp"
+#include "sources/hbase/gateway_connection.hpp"
+#include "sources/hbase/wire_codec.hpp"
+
+namespace sluice::hbase {
+
+class scanner_lost : public error {
+public:
+    scanner_lost(std::string what, bool io_error) : error(error_kind::transient, std::move(what)), io_error_(io_error) {}
+    bool io_error() const noexcept { return io_error_; }  // IOError or I/O failure: back off before reopening
+
+private:
+    bool io_error_;
+};
+
+class hbase_client {
+public:
+    hbase_client(boost::asio::any_io_executor ex, gateway_address addr);
+
+    boost::asio::awaitable<void> connect();
+    bool is_open() const noexcept { return conn_.is_open(); }
+    void close() noexcept { conn_.close(); }
+    const gateway_address& address() const noexcept { return conn_.address(); }
+
+    boost::asio::awaitable<std::vector<std::string>> table_names();
+    // Family names without the trailing ':'. Missing table: error naming it.
+    boost::asio::awaitable<std::vector<std::string>> families(const std::string& table);
+    boost::asio::awaitable<std::vector<wire::TRegionInfo>> regions(const std::string& table);
+
+    boost::asio::awaitable<std::int32_t> open_scanner(const std::string& table, const wire::TScan& scan);
+    // Pipelining: request_rows() puts a scannerGetList on the wire; receive_rows()
+    // reads the oldest outstanding reply.
+    boost::asio::awaitable<void> request_rows(std::int32_t scanner, std::int32_t rows);
+    boost::asio::awaitable<std::vector<wire::TRowResult>> receive_rows();
+    // Best effort: failures are logged, never thrown (the server expires it anyway).
+    boost::asio::awaitable<void> close_scanner(std::int32_t scanner) noexcept;
+
+private:
+    template <class Send, class Recv>
+    boost::asio::awaitable<void> call(const char* method, Send&& send, Recv&& recv);
+    template <class Recv>
+    void decode(const char* method, const std::string& reply, Recv&& recv);
+
+    gateway_connection conn_;
+    wire_codec codec_;
+};
+
+}  // namespace sluice::hbase

@@ -1,0 +1,50 @@
+#pragma once
+// Thrift's generated Hbase client used purely as a codec: send_X() serialises a
+// call into a memory buffer, recv_X() parses a reply from one. The gateway
+// connection moves the bytes, so no Thrift transport ever touches a socket.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/protocol/TCompactProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
+
+#include "Hbase.h"
+
+namespace sluice::hbase {
+
+class wire_codec {
+public:
+    explicit wire_codec(bool compact);
+
+    // Serialises one call: `send` is e.g. [&](wire::HbaseClient& c) { c.send_getTableNames(); }.
+    template <class Send>
+    std::string request(Send&& send) {
+        send(*client_);
+        std::uint8_t* p = nullptr;
+        std::uint32_t n = 0;
+        out_->getBuffer(&p, &n);
+        std::string bytes(reinterpret_cast<const char*>(p), n);
+        out_->resetBuffer();
+        return bytes;
+    }
+
+    // Parses one reply: `recv` is e.g. [&](wire::HbaseClient& c) { c.recv_getTableNames(names); }.
+    // Throws what the generated code throws: the declared exceptions (IOError,
+    // IllegalArgument), TApplicationException, TProtocolException/TTransportException.
+    template <class Recv>
+    void reply(std::string_view bytes, Recv&& recv) {
+        in_->resetBuffer(reinterpret_cast<std::uint8_t*>(const_cast<char*>(bytes.data())),
+                         static_cast<std::uint32_t>(bytes.size()),
+                         apache::thrift::transport::TMemoryBuffer::OBSERVE);
+        recv(*client_);
+    }
+
+private:
+    std::shared_ptr<apache::thrift::transport::TMemoryBuffer> in_, out_;
+    std::unique_ptr<wire::HbaseClient> client_;
+};
+
+}  // namespace sluice::hbase
