@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -29,15 +30,26 @@ std::string gateway_address::describe() const {
 }
 
 struct gateway_connection::impl {
-    explicit impl(asio::any_io_executor ex) : stream(ex), resolver(ex) {}
+    impl(asio::any_io_executor ex, bool compact) : stream(ex), resolver(ex), scanner(compact) {}
     beast::tcp_stream stream;
     asio::ip::tcp::resolver resolver;
-    std::string rbuf;           // raw transports: bytes received, not yet returned
-    beast::flat_buffer hbuf;    // http: must persist across pipelined responses
+    // Raw transports: received bytes live in rbuf[begin, end); the reply handed
+    // out last occupies the first `handed_out` of them until the next receive().
+    std::string rbuf;
+    std::size_t begin = 0, end = 0, handed_out = 0;
+    message_scanner scanner;   // buffered transport: where the reply ends
+    beast::flat_buffer hbuf;   // http: must persist across pipelined responses
+    std::string http_body;
+
+    void clear() noexcept {
+        begin = end = handed_out = 0;
+        scanner.reset();
+        hbuf.clear();
+    }
 };
 
 gateway_connection::gateway_connection(asio::any_io_executor ex, gateway_address addr)
-    : addr_(std::move(addr)), impl_(std::make_unique<impl>(std::move(ex))) {}
+    : addr_(std::move(addr)), impl_(std::make_unique<impl>(std::move(ex), addr_.compact)) {}
 
 gateway_connection::~gateway_connection() { close(); }
 
@@ -47,8 +59,7 @@ void gateway_connection::close() noexcept {
     boost::system::error_code ignored;
     impl_->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     impl_->stream.socket().close(ignored);
-    impl_->rbuf.clear();
-    impl_->hbuf.clear();
+    impl_->clear();
 }
 
 asio::awaitable<void> gateway_connection::connect() {
@@ -94,59 +105,58 @@ constexpr std::size_t max_reply = 256u << 20;  // far above HBase's 2 MB default
 
 }  // namespace
 
-asio::awaitable<std::string> gateway_connection::receive() {
+asio::awaitable<std::string_view> gateway_connection::receive() {
     auto& s = impl_->stream;
-    auto& buf = impl_->rbuf;
+    auto& in = *impl_;
     try {
         if (addr_.http) {
             s.expires_after(addr_.timeout);
             http::response_parser<http::string_body> parser;
             parser.body_limit(max_reply);
-            co_await http::async_read(s, impl_->hbuf, parser, use_awaitable);
+            co_await http::async_read(s, in.hbuf, parser, use_awaitable);
             auto res = parser.release();
             if (res.result() != http::status::ok)
                 throw malformed_message(fmt::format("HTTP {} from the Thrift HTTP gateway: {}", res.result_int(),
                                                     res.body().substr(0, 200)));
             if (!res.keep_alive()) close();
-            co_return std::move(res.body());
+            in.http_body = std::move(res.body());
+            co_return std::string_view(in.http_body);
         }
-        std::size_t need = 0;  // framed: bytes of the whole frame incl. prefix, once known
+        in.begin += in.handed_out;
+        in.handed_out = 0;
+        if (in.begin == in.end) in.begin = in.end = 0;
+        in.scanner.reset();
         for (;;) {
+            const std::string_view have(in.rbuf.data() + in.begin, in.end - in.begin);
             if (addr_.framed) {
-                if (need == 0 && buf.size() >= 4) {
-                    const auto* p = reinterpret_cast<const unsigned char*>(buf.data());
+                if (have.size() >= 4) {
+                    const auto* p = reinterpret_cast<const unsigned char*>(have.data());
                     const std::size_t n = (std::size_t(p[0]) << 24) | (std::size_t(p[1]) << 16) |
                                           (std::size_t(p[2]) << 8) | std::size_t(p[3]);
                     if (n > max_reply) throw malformed_message(fmt::format("frame of {} bytes is too large", n));
-                    need = n + 4;
+                    if (have.size() >= n + 4) {
+                        in.handed_out = n + 4;
+                        co_return have.substr(4, n);
+                    }
                 }
-                if (need && buf.size() >= need) {
-                    std::string reply = buf.substr(4, need - 4);
-                    buf.erase(0, need);
-                    co_return reply;
+            } else if (!have.empty()) {
+                if (const auto n = in.scanner.feed(have)) {
+                    in.handed_out = *n;
+                    co_return have.substr(0, *n);
                 }
-            } else if (!buf.empty()) {
-                const auto n = addr_.compact ? compact_message_size(buf) : binary_message_size(buf);
-                if (n) {
-                    std::string reply = buf.substr(0, *n);
-                    buf.erase(0, *n);
-                    co_return reply;
-                }
-                if (buf.size() > max_reply) throw malformed_message("reply larger than 256 MiB");
+                if (have.size() > max_reply) throw malformed_message("reply larger than 256 MiB");
             }
-            // Read in large steps: a complete-message check walks the whole buffer.
-            const std::size_t old = buf.size();
-            const std::size_t step = std::max<std::size_t>(256u << 10, old);
-            buf.resize(old + step);
+            // Room for the next read: move the partial reply to the front, grow if still short.
+            constexpr std::size_t min_read = 64u << 10;
+            if (in.rbuf.size() - in.end < min_read && in.begin > 0) {
+                std::memmove(in.rbuf.data(), in.rbuf.data() + in.begin, in.end - in.begin);
+                in.end -= in.begin;
+                in.begin = 0;
+            }
+            if (in.rbuf.size() - in.end < min_read) in.rbuf.resize(std::max<std::size_t>(in.rbuf.size() * 2, 256u << 10));
             s.expires_after(addr_.timeout);
-            std::size_t got = 0;
-            try {
-                got = co_await s.async_read_some(asio::buffer(buf.data() + old, step), use_awaitable);
-            } catch (...) {
-                buf.resize(old);
-                throw;
-            }
-            buf.resize(old + got);
+            in.end += co_await s.async_read_some(asio::buffer(in.rbuf.data() + in.end, in.rbuf.size() - in.end),
+                                                 use_awaitable);
         }
     } catch (...) {
         close();

@@ -37,9 +37,11 @@ public:
 
     boost::asio::awaitable<void> connect();
     boost::asio::awaitable<void> send(std::string_view message);
-    // The next reply, whole. Throws boost::system::system_error on I/O errors and
+    // The next reply, whole, as a view into the connection's receive buffer: valid
+    // until the next receive() (the buffer is reused, so a scan allocates no
+    // per-reply memory). Throws boost::system::system_error on I/O errors and
     // timeouts, malformed_message when the bytes cannot be a Thrift message.
-    boost::asio::awaitable<std::string> receive();
+    boost::asio::awaitable<std::string_view> receive();
     void close() noexcept;
     bool is_open() const noexcept;
     const gateway_address& address() const noexcept { return addr_; }

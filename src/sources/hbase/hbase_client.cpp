@@ -44,7 +44,7 @@ asio::awaitable<void> hbase_client::connect() {
 }
 
 template <class Recv>
-void hbase_client::decode(const char* method, const std::string& reply, Recv&& recv) {
+void hbase_client::decode(const char* method, std::string_view reply, Recv&& recv) {
     const auto where = conn_.address().describe();
     try {
         codec_.reply(reply, recv);
@@ -71,7 +71,7 @@ void hbase_client::decode(const char* method, const std::string& reply, Recv&& r
 template <class Send, class Recv>
 asio::awaitable<void> hbase_client::call(const char* method, Send&& send, Recv&& recv) {
     co_await conn_.send(codec_.request(send));
-    std::string reply;
+    std::string_view reply;
     std::exception_ptr failure;
     try {
         reply = co_await conn_.receive();
@@ -138,7 +138,7 @@ asio::awaitable<void> hbase_client::request_rows(std::int32_t scanner, std::int3
 }
 
 asio::awaitable<std::vector<wire::TRowResult>> hbase_client::receive_rows() {
-    std::string reply;
+    std::string_view reply;
     std::string lost;
     try {
         reply = co_await conn_.receive();

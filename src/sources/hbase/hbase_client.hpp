@@ -56,7 +56,7 @@ private:
     template <class Send, class Recv>
     boost::asio::awaitable<void> call(const char* method, Send&& send, Recv&& recv);
     template <class Recv>
-    void decode(const char* method, const std::string& reply, Recv&& recv);
+    void decode(const char* method, std::string_view reply, Recv&& recv);
 
     gateway_connection conn_;
     wire_codec codec_;

@@ -137,38 +137,98 @@ void skip_compact(walker& w, std::uint8_t type, int depth, bool in_container) {
 
 }  // namespace
 
-std::optional<std::size_t> binary_message_size(std::string_view bytes) {
+std::optional<std::size_t> message_scanner::feed(std::string_view bytes) {
     walker w(bytes);
     try {
-        const auto first = w.be32();
-        if (first < 0) {  // strict header: version | type, name, seqid
-            if ((static_cast<std::uint32_t>(first) & 0xffff0000u) != 0x80010000u)
-                throw malformed_message("bad binary protocol version");
-            w.skip(w.length(w.be32()));
-            w.skip(4);
-        } else {  // old header: name, type byte, seqid
-            w.skip(w.length(first));
-            w.skip(5);
+        w.skip(pos_);
+        for (;;) {
+            switch (stage_) {
+            case stage::header:
+                if (compact_) {
+                    if (w.u8() != 0x82)
+                        throw malformed_message("not a compact protocol message (first byte is not 0x82)");
+                    (void)w.u8();      // version and message type
+                    (void)w.varint();  // seqid
+                    w.skip(w.length(static_cast<std::int64_t>(w.varint())));
+                } else {
+                    const auto first = w.be32();
+                    if (first < 0) {  // strict header: version | type, name, seqid
+                        if ((static_cast<std::uint32_t>(first) & 0xffff0000u) != 0x80010000u)
+                            throw malformed_message("bad binary protocol version");
+                        w.skip(w.length(w.be32()));
+                        w.skip(4);
+                    } else {  // old header: name, type byte, seqid
+                        w.skip(w.length(first));
+                        w.skip(5);
+                    }
+                }
+                stage_ = stage::fields;
+                break;
+            case stage::fields: {
+                std::uint8_t type = w.u8();
+                if (compact_) {
+                    const auto header = type;
+                    type = header & 0x0f;
+                    if (type == 0) return w.pos();
+                    if ((header >> 4) == 0) (void)w.varint();
+                    if (type == 9 || type == 10) {  // list, set: walk element by element
+                        const auto lh = w.u8();
+                        std::size_t n = lh >> 4;
+                        if (n == 15) n = w.length(static_cast<std::int64_t>(w.varint()));
+                        element_type_ = lh & 0x0f;
+                        remaining_ = n;
+                        is_map_ = false;
+                        stage_ = stage::elements;
+                    } else {
+                        skip_compact(w, type, 1, false);
+                    }
+                } else {
+                    if (type == 0) return w.pos();
+                    w.skip(2);
+                    if (type == 14 || type == 15) {
+                        element_type_ = w.u8();
+                        remaining_ = w.length(w.be32());
+                        is_map_ = false;
+                        stage_ = stage::elements;
+                    } else if (type == 13) {
+                        element_type_ = w.u8();
+                        map_value_type_ = w.u8();
+                        remaining_ = w.length(w.be32());
+                        is_map_ = true;
+                        stage_ = stage::elements;
+                    } else {
+                        skip_binary(w, type, 1);
+                    }
+                }
+                break;
+            }
+            case stage::elements:
+                if (remaining_ == 0) {
+                    stage_ = stage::fields;
+                    break;
+                }
+                if (compact_) {
+                    skip_compact(w, element_type_, 2, true);
+                } else {
+                    skip_binary(w, element_type_, 2);
+                    if (is_map_) skip_binary(w, map_value_type_, 2);
+                }
+                --remaining_;
+                break;
+            }
+            pos_ = w.pos();  // a unit is complete: never walk it again
         }
-        skip_binary_struct(w, 0);
-        return w.pos();
     } catch (const need_more&) {
         return std::nullopt;
     }
 }
 
+std::optional<std::size_t> binary_message_size(std::string_view bytes) {
+    return message_scanner(false).feed(bytes);
+}
+
 std::optional<std::size_t> compact_message_size(std::string_view bytes) {
-    walker w(bytes);
-    try {
-        if (w.u8() != 0x82) throw malformed_message("not a compact protocol message (first byte is not 0x82)");
-        (void)w.u8();      // version and message type
-        (void)w.varint();  // seqid
-        w.skip(w.length(static_cast<std::int64_t>(w.varint())));
-        skip_compact_struct(w, 0);
-        return w.pos();
-    } catch (const need_more&) {
-        return std::nullopt;
-    }
+    return message_scanner(true).feed(bytes);
 }
 
 }  // namespace sluice::hbase

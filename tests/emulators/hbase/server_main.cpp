@@ -113,6 +113,8 @@ int main(int argc, char** argv) {
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  // A client that vanishes mid-reply must cost one connection, not the whole server.
+  signal(SIGPIPE, SIG_IGN);
 
   auto store = std::make_shared<hbase_emu::Store>(region_max_rows);
   auto scanners = std::make_shared<hbase_emu::ScannerRegistry>(

@@ -42,6 +42,13 @@ TEST_CASE("a whole Thrift message is found only once all its bytes arrived, bina
         CHECK(size_of(msg) == msg.size());
         // Pipelined replies back to back: only the first is measured.
         CHECK(size_of(msg + msg) == msg.size());
+        // Fed as it arrives, one scanner resumes where it stopped.
+        message_scanner scanner(compact);
+        for (std::size_t cut = 1; cut < msg.size(); cut += 7)
+            REQUIRE_FALSE(scanner.feed(std::string_view(msg).substr(0, cut)));
+        CHECK(scanner.feed(msg) == msg.size());
+        scanner.reset();
+        CHECK(scanner.feed(msg + msg) == msg.size());
     }
 }
 
