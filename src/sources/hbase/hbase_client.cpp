@@ -137,7 +137,7 @@ asio::awaitable<void> hbase_client::request_rows(std::int32_t scanner, std::int3
     }
 }
 
-asio::awaitable<std::vector<wire::TRowResult>> hbase_client::receive_rows() {
+asio::awaitable<void> hbase_client::receive_rows(std::vector<wire::TRowResult>& rows) {
     std::string_view reply;
     std::string lost;
     try {
@@ -152,9 +152,7 @@ asio::awaitable<std::vector<wire::TRowResult>> hbase_client::receive_rows() {
         throw scanner_lost(fmt::format("scannerGetList: connection to the HBase Thrift gateway at {} failed: {}",
                                        conn_.address().describe(), lost),
                            true);
-    std::vector<wire::TRowResult> rows;
     decode("scannerGetList", reply, [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); });
-    co_return rows;
 }
 
 asio::awaitable<void> hbase_client::close_scanner(std::int32_t scanner) noexcept {

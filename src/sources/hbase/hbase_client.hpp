@@ -48,7 +48,9 @@ public:
     // Pipelining: request_rows() puts a scannerGetList on the wire; receive_rows()
     // reads the oldest outstanding reply.
     boost::asio::awaitable<void> request_rows(std::int32_t scanner, std::int32_t rows);
-    boost::asio::awaitable<std::vector<wire::TRowResult>> receive_rows();
+    // Fills `rows`, reusing its storage: a scan keeps one vector for all replies,
+    // so no reply allocates (and frees) a large block.
+    boost::asio::awaitable<void> receive_rows(std::vector<wire::TRowResult>& rows);
     // Best effort: failures are logged, never thrown (the server expires it anyway).
     boost::asio::awaitable<void> close_scanner(std::int32_t scanner) noexcept;
 

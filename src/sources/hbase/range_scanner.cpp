@@ -25,7 +25,8 @@ constexpr int max_consecutive_failures = 6;
 asio::awaitable<void> close_abandoned(std::unique_ptr<hbase_client> client, std::int32_t id, bool reply_pending) {
     if (reply_pending) {
         try {
-            (void)co_await client->receive_rows();
+            std::vector<wire::TRowResult> ignored;
+            co_await client->receive_rows(ignored);
         } catch (...) {
             // The reply is of no use; closing the scanner is what matters.
         }
@@ -82,6 +83,7 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
     const bool batching = scan.base.__isset.batchSize && scan.base.batchSize > 0;
     std::uint64_t delivered = 0;
     int failures = 0;
+    std::vector<wire::TRowResult> fragments;  // reused for every reply
     for (;;) {
         // One scanner lifetime: open after the last delivered row, read to the end.
         std::unique_ptr<hbase_client> client;
@@ -109,7 +111,7 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
             co_await client->request_rows(*scanner, wanted());
             reply_pending = true;
             for (;;) {
-                auto fragments = co_await client->receive_rows();
+                co_await client->receive_rows(fragments);
                 reply_pending = false;
                 const bool end = fragments.empty();
                 if (!end && scan.pipelined) {
@@ -139,7 +141,7 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
                 std::optional<std::string> last_key;
                 if (!fragments.empty()) last_key = fragments.back().row;
                 delivered += count_rows(fragments);
-                co_await deliver(std::move(fragments), done);
+                co_await deliver(fragments, done);
                 if (last_key) resume_after = std::move(last_key);
                 failures = 0;
                 if (done) break;
@@ -149,7 +151,7 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
                 }
             }
             if (reply_pending) {
-                (void)co_await client->receive_rows();
+                co_await client->receive_rows(fragments);
                 reply_pending = false;
             }
             co_await client->close_scanner(*scanner);

@@ -36,8 +36,9 @@ struct range_scan {
 
 // Receives complete rows (consecutive TRowResults with the same key form one
 // row) in scan order; `done` is set on the last call for the range. Rows that
-// were delivered are never delivered again by this scan.
-using deliver_rows = std::function<boost::asio::awaitable<void>(std::vector<wire::TRowResult>, bool done)>;
+// were delivered are never delivered again by this scan. The vector is the
+// scanner's reply buffer: read it, do not keep it.
+using deliver_rows = std::function<boost::asio::awaitable<void>(const std::vector<wire::TRowResult>&, bool done)>;
 
 // `resume_after`: the last row key already delivered (from a checkpoint).
 boost::asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, const key_range& range,

@@ -55,8 +55,8 @@ public:
                 const std::size_t i = todo[next++];
                 const range_progress start = cp_.pass->ranges[i];
                 co_await scan_range(pool_, scan, start.range, start.last,
-                                    [this, i](std::vector<wire::TRowResult> rows, bool done) {
-                                        return deliver(i, std::move(rows), done);
+                                    [this, i](const std::vector<wire::TRowResult>& rows, bool done) {
+                                        return deliver(i, rows, done);
                                     });
             }
         };
@@ -150,7 +150,7 @@ private:
         return rs;
     }
 
-    asio::awaitable<void> deliver(std::size_t range, std::vector<wire::TRowResult> fragments, bool done) {
+    asio::awaitable<void> deliver(std::size_t range, const std::vector<wire::TRowResult>& fragments, bool done) {
         const auto& schema = plan_.schema;
         auto b = std::make_unique<batch>(schema, fragments.size());
         row_mapper mapper(schema, layout_);
