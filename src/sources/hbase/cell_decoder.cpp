@@ -66,7 +66,8 @@ bool valid_json(std::string_view s) {
 bool decode_cell(value_type type, std::string_view bytes, batch& out) {
     switch (type) {
     case value_type::string:
-        if (!is_valid_utf8(bytes)) return false;
+        // NUL is valid UTF-8 but no destination text type can hold it.
+        if (bytes.find('\0') != std::string_view::npos || !is_valid_utf8(bytes)) return false;
         out.put_text(value_type::string, bytes);
         return true;
     case value_type::bytes:
@@ -145,7 +146,7 @@ bool decode_cell(value_type type, std::string_view bytes, batch& out) {
 
 std::string_view expected_encoding(value_type type) {
     switch (type) {
-    case value_type::string: return "UTF-8 text";
+    case value_type::string: return "UTF-8 text without NUL bytes";
     case value_type::bytes: return "bytes";
     case value_type::int64: return "decimal text or 8-byte big-endian";
     case value_type::float64: return "decimal text or 8-byte big-endian IEEE 754";

@@ -45,11 +45,14 @@ void row_mapper::fail(std::string_view row_key, std::string_view cell, std::stri
 
 namespace {
 
+bool is_text(std::string_view v) { return v.find('\0') == std::string_view::npos && is_valid_utf8(v); }
+
 void append_cell_json(std::string& out, const cell_view& c, bool with_ts) {
     json::append_string(out, c.column);
     out += ':';
     if (with_ts) out += "{\"value\":";
-    if (is_valid_utf8(c.value)) {
+    // NUL cannot live in PostgreSQL text or jsonb (\u0000), so such values travel as base64 too.
+    if (is_text(c.value)) {
         json::append_string(out, c.value);
     } else {
         out += "{\"b64\":\"";
@@ -65,8 +68,8 @@ void row_mapper::append(std::string_view row_key, const std::vector<cell_view>& 
     if (layout_.row_key_bytes) {
         out.put_text(value_type::bytes, row_key);
     } else {
-        if (!is_valid_utf8(row_key))
-            throw data_error(fmt::format("{}: row key {} is not valid UTF-8; set `row_key_type: bytes` for binary keys",
+        if (!is_text(row_key))
+            throw data_error(fmt::format("{}: row key {} is not UTF-8 text; set `row_key_type: bytes` for binary keys",
                                          schema_->qualified_name(), printable_key(row_key)));
         out.put_text(value_type::string, row_key);
     }

@@ -57,6 +57,7 @@ TEST_CASE("cell decoding: text and Bytes.toBytes encodings") {
     CHECK_FALSE(decode(value_type::timestamp, "yesterday", b));
     CHECK(decode(value_type::string, "h\xc3\xa9", b)->s == "h\xc3\xa9");
     CHECK_FALSE(decode(value_type::string, "\xff\xfe", b));
+    CHECK_FALSE(decode(value_type::string, std::string("a\0b", 3), b));
     CHECK(decode(value_type::bytes, "\xff\xfe", b)->s == "\xff\xfe");
     CHECK(decode(value_type::json, R"({"a":[1,2]})", b)->s == R"({"a":[1,2]})");
     CHECK_FALSE(decode(value_type::json, "{", b));
@@ -88,6 +89,8 @@ TEST_CASE("a row maps declared cells, cell timestamps and everything else into _
     r.columns["info:name"].timestamp = 2000;
     r.columns["x:raw"].value = "\xff";
     r.columns["x:raw"].timestamp = 3000;
+    r.columns["x:zero"].value = std::string("\0\x01", 2);
+    r.columns["x:zero"].timestamp = 4000;
     std::vector<cell_view> cells;
     collect_cells(r, cells);
     batch b(plan.schema);
@@ -99,7 +102,8 @@ TEST_CASE("a row maps declared cells, cell timestamps and everything else into _
     CHECK(b.at(0, 2).i == 2000000);
     CHECK(b.at(0, 3).i == 31);
     CHECK(b.at(0, 4).i == 1000000);
-    CHECK(b.at(0, 5).s == R"({"x:raw":{"value":{"b64":"/w=="},"ts":3000}})");
+    CHECK(b.at(0, 5).s ==
+          R"({"x:raw":{"value":{"b64":"/w=="},"ts":3000},"x:zero":{"value":{"b64":"AAE="},"ts":4000}})");
 
     // A row without the declared cells: NULLs, and no _cells when nothing is left.
     cells.clear();
