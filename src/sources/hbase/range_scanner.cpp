@@ -89,6 +89,7 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
         std::unique_ptr<hbase_client> client;
         std::optional<std::int32_t> scanner;
         bool reply_pending = false;
+        bool delivering = false;  // errors from the sink or the row mapper are not the scanner's to retry
         std::exception_ptr failure;
         try {
             client = co_await pool.acquire();
@@ -141,7 +142,9 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
                 std::optional<std::string> last_key;
                 if (!fragments.empty()) last_key = fragments.back().row;
                 delivered += count_rows(fragments);
+                delivering = true;
                 co_await deliver(fragments, done);
+                delivering = false;
                 if (last_key) resume_after = std::move(last_key);
                 failures = 0;
                 if (done) break;
@@ -160,11 +163,17 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
         } catch (const scanner_lost&) {
             failure = std::current_exception();
         } catch (const error& e) {
-            if (e.kind() != error_kind::transient) throw;
-            failure = std::current_exception();  // connecting or opening failed on I/O
+            if (e.kind() == error_kind::transient && !delivering) {
+                failure = std::current_exception();  // connecting or opening failed on I/O
+            } else {
+                if (client && scanner)
+                    asio::co_spawn(ex, close_abandoned(std::move(client), *scanner, reply_pending), asio::detached);
+                throw;
+            }
         } catch (...) {
             // Cancellation, a failed sink, a fatal reply: leave, but close the scanner.
-            if (client && scanner) asio::co_spawn(ex, close_abandoned(std::move(client), *scanner, reply_pending), asio::detached);
+            if (client && scanner)
+                asio::co_spawn(ex, close_abandoned(std::move(client), *scanner, reply_pending), asio::detached);
             throw;
         }
 
