@@ -3,6 +3,7 @@
 #include "sources/hbase/message_size.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace sluice::hbase {
 
@@ -26,9 +27,11 @@ public:
         return static_cast<std::uint8_t>(b_[pos_++]);
     }
     std::int32_t be32() {
-        std::uint32_t v = 0;
-        for (int i = 0; i < 4; ++i) v = (v << 8) | u8();
-        return static_cast<std::int32_t>(v);
+        if (b_.size() - pos_ < 4) throw need_more{};
+        std::uint32_t v;
+        std::memcpy(&v, b_.data() + pos_, 4);
+        pos_ += 4;
+        return static_cast<std::int32_t>(__builtin_bswap32(v));
     }
     std::uint64_t varint() {
         std::uint64_t v = 0;
