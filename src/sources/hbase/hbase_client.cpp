@@ -137,7 +137,7 @@ asio::awaitable<void> hbase_client::request_rows(std::int32_t scanner, std::int3
     }
 }
 
-asio::awaitable<void> hbase_client::receive_rows(std::vector<wire::TRowResult>& rows) {
+asio::awaitable<std::string_view> hbase_client::receive_reply() {
     std::string_view reply;
     std::string lost;
     try {
@@ -152,7 +152,15 @@ asio::awaitable<void> hbase_client::receive_rows(std::vector<wire::TRowResult>& 
         throw scanner_lost(fmt::format("scannerGetList: connection to the HBase Thrift gateway at {} failed: {}",
                                        conn_.address().describe(), lost),
                            true);
+    co_return reply;
+}
+
+void hbase_client::decode_rows(std::string_view reply, std::vector<wire::TRowResult>& rows) {
     decode("scannerGetList", reply, [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); });
+}
+
+asio::awaitable<void> hbase_client::receive_rows(std::vector<wire::TRowResult>& rows) {
+    decode_rows(co_await receive_reply(), rows);
 }
 
 asio::awaitable<void> hbase_client::close_scanner(std::int32_t scanner) noexcept {

@@ -51,6 +51,10 @@ public:
     // Fills `rows`, reusing its storage: a scan keeps one vector for all replies,
     // so no reply allocates (and frees) a large block.
     boost::asio::awaitable<void> receive_rows(std::vector<wire::TRowResult>& rows);
+    // The same in two steps, so that the next request can go out between them:
+    // the raw reply (valid until the next receive) and its decoding.
+    boost::asio::awaitable<std::string_view> receive_reply();
+    void decode_rows(std::string_view reply, std::vector<wire::TRowResult>& rows);
     // Best effort: failures are logged, never thrown (the server expires it anyway).
     boost::asio::awaitable<void> close_scanner(std::int32_t scanner) noexcept;
 

@@ -112,13 +112,17 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
             co_await client->request_rows(*scanner, wanted());
             reply_pending = true;
             for (;;) {
-                co_await client->receive_rows(fragments);
+                const auto reply = co_await client->receive_reply();
                 reply_pending = false;
-                const bool end = fragments.empty();
-                if (!end && scan.pipelined) {
+                // Pipelining: the gateway reads the next rows while this reply is
+                // decoded, converted and handed on. At the end of the range this asks
+                // once too often; that empty reply is drained before scannerClose.
+                if (scan.pipelined) {
                     co_await client->request_rows(*scanner, wanted());
                     reply_pending = true;
                 }
+                client->decode_rows(reply, fragments);
+                const bool end = fragments.empty();
                 if (!carry.empty()) {
                     fragments.insert(fragments.begin(), std::make_move_iterator(carry.begin()),
                                      std::make_move_iterator(carry.end()));
