@@ -1,0 +1,41 @@
+#pragma once
+// SQL text for the QuestDB source. Only the subset the source needs (and the
+// test emulator understands): SELECT * | count() | max(col) FROM t
+// [WHERE col >= 'iso' [AND col < 'iso']] [ORDER BY col] [LIMIT lo,hi].
+// Identifiers are always double-quoted (embedded quotes doubled); timestamps are
+// ISO literals with six fraction digits and 'Z'. LIMIT lo,hi is QuestDB's row
+// range [lo, hi).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::questdb {
+
+std::string quote_ident(std::string_view name);
+std::string quote_literal(std::string_view text);
+std::string timestamp_literal(std::int64_t micros);
+
+// Bounds on the cursor column: lower inclusive, upper exclusive; either may be absent.
+struct time_range {
+    std::optional<std::int64_t> lower;
+    std::optional<std::int64_t> upper;
+};
+
+// SELECT <select_list> FROM "t" [WHERE ...] ORDER BY "c" LIMIT lo,hi
+std::string page_query(std::string_view table, std::string_view select_list, std::string_view cursor,
+                       const time_range& range, std::int64_t lo, std::int64_t hi);
+// SELECT count() FROM "t" [WHERE ...]
+std::string count_query(std::string_view table, std::string_view cursor, const time_range& range);
+// SELECT max("c") FROM "t" [WHERE ...]
+std::string max_query(std::string_view table, std::string_view cursor, const time_range& range);
+// Full mode: SELECT <select_list> FROM "t" LIMIT lo,hi
+std::string full_page_query(std::string_view table, std::string_view select_list, std::int64_t lo,
+                            std::int64_t hi);
+std::string table_columns_query(std::string_view table);
+
+// "/exec?query=<url-encoded sql>"
+std::string exec_target(std::string_view sql);
+
+}  // namespace sluice::questdb

@@ -1,0 +1,210 @@
+// questdb_source: check / discover / sync over one shared http_client (its
+// keep-alive pool bounds the requests in flight for the whole source).
+
+#include "sources/questdb/questdb_source.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "sluice/error.hpp"
+#include "sluice/http/client.hpp"
+#include "sources/questdb/catalog.hpp"
+#include "sources/questdb/cursor_state.hpp"
+#include "sources/questdb/page_reader.hpp"
+#include "sources/questdb/query_builder.hpp"
+#include "sources/questdb/type_map.hpp"
+
+namespace sluice {
+
+namespace asio = boost::asio;
+
+namespace questdb {
+
+table_schema build_schema(const config::source_config& cfg, const raw_table& t, const std::vector<raw_column>& cols,
+                          const config::table_config* tc) {
+    const std::string ctx = "questdb source '" + cfg.name + "' table '" + t.name + "'";
+    table_schema s;
+    s.source = cfg.name;
+    s.table = t.name;
+    s.source_table = t.name;
+    s.dest_table = tc && tc->destination ? *tc->destination : t.name;
+    std::string designated = t.designated;
+    std::vector<std::string> upsert;
+    for (const auto& c : cols) {
+        if (c.designated && designated.empty()) designated = c.name;
+        if (tc && !tc->include_columns.empty() &&
+            std::find(tc->include_columns.begin(), tc->include_columns.end(), c.name) == tc->include_columns.end())
+            continue;
+        if (tc && std::find(tc->exclude_columns.begin(), tc->exclude_columns.end(), c.name) !=
+                      tc->exclude_columns.end())
+            continue;
+        column col;
+        col.name = c.name;
+        col.source_type = c.type;
+        col.type = map_column_type(c.name, c.type).model;
+        if (tc) {
+            if (auto it = tc->column_types.find(c.name); it != tc->column_types.end()) {
+                if (it->second != col.type)
+                    throw error(error_kind::fatal, ctx + ": column '" + c.name +
+                                                       "': declared types other than the discovered one (" +
+                                                       std::string(to_string(col.type)) +
+                                                       ") are not supported by the QuestDB source");
+            }
+        }
+        col.nullable = !c.designated;
+        if (c.upsert_key) upsert.push_back(c.name);
+        s.columns.push_back(std::move(col));
+    }
+    if (s.columns.empty()) throw error(error_kind::fatal, ctx + ": no columns to sync");
+
+    const std::string mode = tc ? tc->mode : "";
+    std::optional<std::string> cursor = tc && tc->cursor ? tc->cursor : std::nullopt;
+    if (!cursor && !designated.empty()) cursor = designated;
+    if (mode == "full") cursor.reset();
+    if (cursor) {
+        const auto ci = s.find_column(*cursor);
+        if (!ci)
+            throw error(error_kind::fatal, ctx + ": cursor column '" + *cursor + "' is not among the synced columns");
+        if (s.columns[*ci].type != value_type::timestamp)
+            throw error(error_kind::fatal, ctx + ": cursor column '" + *cursor + "' has type " +
+                                               s.columns[*ci].source_type +
+                                               "; the QuestDB source needs a TIMESTAMP/DATE cursor");
+        s.cursor_column = ci;
+        s.mode = sync_mode::incremental;
+    } else {
+        if (mode == "incremental")
+            throw error(error_kind::fatal, ctx + ": mode incremental needs a designated timestamp or `cursor:`");
+        s.mode = sync_mode::full;
+    }
+
+    std::vector<std::string> key_names;
+    if (tc && tc->primary_key)
+        key_names = *tc->primary_key;
+    else
+        key_names = upsert;
+    if (!key_names.empty()) {
+        for (const auto& k : key_names) {
+            const auto ki = s.find_column(k);
+            if (!ki) throw error(error_kind::fatal, ctx + ": key column '" + k + "' is not among the synced columns");
+            s.key.push_back(*ki);
+        }
+    } else {
+        column key;
+        key.name = synthetic_key_column;
+        key.type = value_type::string;
+        key.source_type = "sluice synthetic key";
+        key.nullable = false;
+        s.columns.push_back(std::move(key));
+        s.key.push_back(s.columns.size() - 1);
+        s.synthetic_key = true;
+    }
+    return s;
+}
+
+}  // namespace questdb
+
+namespace {
+
+class questdb_source final : public source {
+public:
+    questdb_source(config::source_config cfg, asio::any_io_executor ex) : cfg_(std::move(cfg)) {
+        http_client_options o;
+        o.base_url = cfg_.url;
+        o.username = cfg_.username;
+        if (cfg_.password) o.password = *cfg_.password;
+        o.timeouts.connect = cfg_.timeout;
+        o.pool_size = static_cast<std::size_t>(std::max(4, cfg_.settings.max_in_flight));
+        for (const auto& t : cfg_.tables)
+            o.pool_size = std::max(o.pool_size, static_cast<std::size_t>(std::max(1, t.settings.max_in_flight)));
+        const std::string name = cfg_.name;
+        o.on_retry = [name](const std::string& why) { spdlog::warn("questdb source '{}': {}", name, why); };
+        http_ = std::make_unique<http_client>(std::move(ex), std::move(o));
+    }
+
+    asio::awaitable<void> check() override {
+        const auto ctx = "questdb source '" + cfg_.name + "'";
+        // tables(): cheap, needs no table, and proves the user may read the catalog.
+        const auto resp = co_await questdb::exec(*http_, "tables()", ctx, "checking");
+        questdb::parse_tables(resp.body, ctx + ": checking");
+    }
+
+    asio::awaitable<std::vector<table_schema_ptr>> discover() override {
+        const auto ctx = "questdb source '" + cfg_.name + "'";
+        const auto resp = co_await questdb::exec(*http_, "tables()", ctx, "listing tables");
+        const auto tables = questdb::parse_tables(resp.body, ctx + ": listing tables");
+        std::vector<const questdb::raw_table*> chosen;
+        if (cfg_.all_tables) {
+            for (const auto& t : tables) {
+                if (t.name.starts_with("sys.") || t.name.starts_with("telemetry")) continue;
+                chosen.push_back(&t);
+            }
+        } else {
+            for (const auto& tc : cfg_.tables) {
+                const auto it = std::find_if(tables.begin(), tables.end(),
+                                             [&](const questdb::raw_table& t) { return t.name == tc.name; });
+                if (it == tables.end())
+                    throw error(error_kind::fatal, ctx + ": table '" + tc.name + "' does not exist");
+                chosen.push_back(&*it);
+            }
+        }
+        std::vector<table_schema_ptr> out;
+        for (const auto* t : chosen) {
+            const auto tctx = ctx + " table '" + t->name + "'";
+            const auto r = co_await questdb::exec(*http_, questdb::table_columns_query(t->name), tctx,
+                                                  "reading columns");
+            const auto cols = questdb::parse_table_columns(r.body, tctx + ": reading columns");
+            out.push_back(
+                std::make_shared<const table_schema>(questdb::build_schema(cfg_, *t, cols, table_config(t->name))));
+        }
+        co_return out;
+    }
+
+    asio::awaitable<void> sync(table_schema_ptr schema, std::optional<std::string> cursor,
+                               batch_sink& sink) override {
+        const auto* tc = table_config(schema->table);
+        questdb::read_context ctx{*http_, schema, sink, tc ? tc->settings : cfg_.settings,
+                                  "questdb source '" + cfg_.name + "' table '" + schema->table + "'",
+                                  select_list(*schema, tc)};
+        std::optional<questdb::cursor_state> saved;
+        if (cursor && !cursor->empty()) {
+            saved = questdb::decode_cursor(*cursor);
+            if (!saved)
+                spdlog::warn("{}: stored cursor is not a QuestDB source cursor; reading from the start",
+                             schema->qualified_name());
+        }
+        if (schema->mode == sync_mode::full)
+            co_await questdb::read_full(ctx);
+        else
+            co_await questdb::read_incremental(ctx, saved);
+    }
+
+private:
+    static std::string select_list(const table_schema& s, const config::table_config* tc) {
+        if (!tc || (tc->include_columns.empty() && tc->exclude_columns.empty())) return "*";
+        std::string out;
+        const std::size_t n = s.synthetic_key ? s.columns.size() - 1 : s.columns.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i) out += ", ";
+            out += questdb::quote_ident(s.columns[i].name);
+        }
+        return out;
+    }
+
+    const config::table_config* table_config(const std::string& name) const {
+        for (const auto& t : cfg_.tables)
+            if (t.name == name) return &t;
+        return nullptr;
+    }
+
+    config::source_config cfg_;
+    std::unique_ptr<http_client> http_;
+};
+
+}  // namespace
+
+std::unique_ptr<source> make_questdb_source(const config::source_config& cfg, asio::any_io_executor ex) {
+    return std::make_unique<questdb_source>(cfg, std::move(ex));
+}
+
+}  // namespace sluice
