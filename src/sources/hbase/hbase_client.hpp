@@ -55,6 +55,8 @@ public:
     // the raw reply (valid until the next receive) and its decoding.
     boost::asio::awaitable<std::string_view> receive_reply();
     void decode_rows(std::string_view reply, std::vector<wire::TRowResult>& rows);
+    // Rows in a scannerGetList reply without decoding it; nullopt for an error reply.
+    std::optional<std::uint32_t> peek_row_count(std::string_view reply) { return codec_.peek_list_size(reply); }
     // Best effort: failures are logged, never thrown (the server expires it anyway).
     boost::asio::awaitable<void> close_scanner(std::int32_t scanner) noexcept;
 

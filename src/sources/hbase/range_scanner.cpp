@@ -115,9 +115,10 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
                 const auto reply = co_await client->receive_reply();
                 reply_pending = false;
                 // Pipelining: the gateway reads the next rows while this reply is
-                // decoded, converted and handed on. At the end of the range this asks
-                // once too often; that empty reply is drained before scannerClose.
-                if (scan.pipelined) {
+                // decoded, converted and handed on -- unless this reply is an error,
+                // the end of the scan, or enough for the limit (peeked, not decoded).
+                const auto in_reply = client->peek_row_count(reply);
+                if (scan.pipelined && in_reply && *in_reply > 0 && (!scan.limit || delivered + *in_reply < scan.limit)) {
                     co_await client->request_rows(*scanner, wanted());
                     reply_pending = true;
                 }
@@ -128,9 +129,9 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
                                      std::make_move_iterator(carry.end()));
                     carry.clear();
                 }
-                if (batching && !end) carry = hold_back_last_row(fragments);
                 if (scan.reverse && resume_after)
                     std::erase_if(fragments, [&](const wire::TRowResult& r) { return r.row == *resume_after; });
+                if (batching && !end) carry = hold_back_last_row(fragments);
                 if (!scan.required_prefix.empty())
                     std::erase_if(fragments,
                                   [&](const wire::TRowResult& r) { return !r.row.starts_with(scan.required_prefix); });
@@ -149,20 +150,27 @@ asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, cons
                 delivering = true;
                 co_await deliver(fragments, done);
                 delivering = false;
-                if (last_key) resume_after = std::move(last_key);
-                failures = 0;
+                if (last_key) {
+                    resume_after = std::move(last_key);
+                    failures = 0;  // only real progress earns more retries
+                }
                 if (done) break;
-                if (!scan.pipelined) {
+                if (!reply_pending) {  // unpipelined, or the peek said not to
                     co_await client->request_rows(*scanner, wanted());
                     reply_pending = true;
                 }
             }
+            // The range is delivered: nothing that goes wrong from here may reopen it.
+            bool reusable = true;
             if (reply_pending) {
-                co_await client->receive_rows(fragments);
-                reply_pending = false;
+                try {
+                    co_await client->receive_rows(fragments);
+                } catch (...) {
+                    reusable = false;  // the extra pipelined reply failed: irrelevant now
+                }
             }
             co_await client->close_scanner(*scanner);
-            pool.release(std::move(client));
+            if (reusable) pool.release(std::move(client));
             co_return;
         } catch (const scanner_lost&) {
             failure = std::current_exception();

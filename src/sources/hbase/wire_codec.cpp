@@ -27,4 +27,28 @@ wire_codec::wire_codec(bool compact)
       out_(std::make_shared<tt::TMemoryBuffer>(wire_configuration())),
       client_(std::make_unique<wire::HbaseClient>(make_protocol(compact, in_), make_protocol(compact, out_))) {}
 
+std::optional<std::uint32_t> wire_codec::peek_list_size(std::string_view bytes) {
+    in_->resetBuffer(reinterpret_cast<std::uint8_t*>(const_cast<char*>(bytes.data())),
+                     static_cast<std::uint32_t>(bytes.size()), tt::TMemoryBuffer::OBSERVE);
+    auto p = client_->getInputProtocol();
+    try {
+        std::string name;
+        tp::TMessageType type;
+        std::int32_t seqid = 0;
+        p->readMessageBegin(name, type, seqid);
+        if (type != tp::T_REPLY) return std::nullopt;
+        p->readStructBegin(name);
+        tp::TType field_type;
+        std::int16_t field_id = 0;
+        p->readFieldBegin(name, field_type, field_id);
+        if (field_id != 0 || field_type != tp::T_LIST) return std::nullopt;  // a declared exception
+        tp::TType element_type;
+        std::uint32_t size = 0;
+        p->readListBegin(element_type, size);
+        return size;
+    } catch (const apache::thrift::TException&) {
+        return std::nullopt;  // the full decode reports what is wrong
+    }
+}
+
 }  // namespace sluice::hbase

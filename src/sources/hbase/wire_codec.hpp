@@ -4,6 +4,7 @@
 // connection moves the bytes, so no Thrift transport ever touches a socket.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,12 @@ public:
                          apache::thrift::transport::TMemoryBuffer::OBSERVE);
         recv(*client_);
     }
+
+    // For a list-returning call (scannerGetList): the list's size when `bytes` is
+    // a successful reply, nullopt for an exception or anything else. Reads only
+    // the first few bytes, so a scan can decide whether to pipeline the next call
+    // before paying for the decode.
+    std::optional<std::uint32_t> peek_list_size(std::string_view bytes);
 
 private:
     std::shared_ptr<apache::thrift::transport::TMemoryBuffer> in_, out_;
