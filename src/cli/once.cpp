@@ -2,9 +2,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -15,6 +15,35 @@
 namespace sluice::cli {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// The display redraws until the sync is over; the sync stops it. Both run side by
+// side and this returns only when both have ended, so no coroutine can touch the
+// display (or anything else of the command) after the command's scope is gone.
+asio::awaitable<std::vector<table_outcome>> sync_with_display(
+    std::shared_ptr<progress_display> display, asio::awaitable<std::vector<table_outcome>> sync) {
+    using namespace asio::experimental::awaitable_operators;
+    auto stop_after = [](std::shared_ptr<progress_display> d,
+                         asio::awaitable<std::vector<table_outcome>> work) -> asio::awaitable<std::vector<table_outcome>> {
+        std::exception_ptr failure;
+        std::vector<table_outcome> result;
+        try {
+            result = co_await std::move(work);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        d->stop();
+        if (failure) std::rethrow_exception(failure);
+        co_return result;
+    };
+    auto work = stop_after(display, std::move(sync));
+    auto drawing = display->run();
+    auto both = std::move(work) && std::move(drawing);
+    co_return co_await std::move(both);
+}
+
+}  // namespace
 
 int run_once(const options& opts) {
     int exit = exit_ok;
@@ -32,19 +61,17 @@ int run_once(const options& opts) {
                 names.push_back(s.name);
             }
             auto display = std::make_shared<progress_display>(isatty(STDERR_FILENO) == 1);
-            asio::co_spawn(ex, [display]() -> asio::awaitable<void> { co_await display->run(); },
-                           asio::detached);
             // Channel depth: a few batches per table in flight is enough to keep
             // the writer busy; the byte bound is what caps memory.
-            std::vector<table_outcome> result;
-            try {
-                result = co_await sluice::run_once(sources, names, *dest, 8, cfg->destination.batch_bytes * 2,
-                                                   [display](progress_list t) { display->set_tables(std::move(t)); });
-            } catch (...) {
-                display->stop();
-                throw;
-            }
-            display->stop();
+            // Named locals, not temporaries inside the co_await expression: g++ 12
+            // destroys some of those twice (seen here as a double shared_ptr release).
+            std::function<void(progress_list)> on_started = [display](progress_list t) {
+                display->set_tables(std::move(t));
+            };
+            auto sync = sluice::run_once(sources, names, *dest, 8, cfg->destination.batch_bytes * 2,
+                                         std::move(on_started));
+            auto both = sync_with_display(display, std::move(sync));
+            auto result = co_await std::move(both);
             for (auto& s : sources) s->close();
             dest->close();
             co_return result;

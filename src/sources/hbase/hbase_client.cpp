@@ -70,7 +70,8 @@ void hbase_client::decode(const char* method, std::string_view reply, Recv&& rec
 
 template <class Send, class Recv>
 asio::awaitable<void> hbase_client::call(const char* method, Send&& send, Recv&& recv) {
-    co_await conn_.send(codec_.request(send));
+    const std::string request = codec_.request(send);  // a named local, see table_pass.cpp
+    co_await conn_.send(request);
     std::string_view reply;
     std::exception_ptr failure;
     try {
@@ -129,7 +130,9 @@ asio::awaitable<std::int32_t> hbase_client::open_scanner(const std::string& tabl
 
 asio::awaitable<void> hbase_client::request_rows(std::int32_t scanner, std::int32_t rows) {
     try {
-        co_await conn_.send(codec_.request([&](wire::HbaseClient& c) { c.send_scannerGetList(scanner, rows); }));
+        const std::string request =
+            codec_.request([&](wire::HbaseClient& c) { c.send_scannerGetList(scanner, rows); });
+        co_await conn_.send(request);
     } catch (const boost::system::system_error& e) {
         throw scanner_lost(fmt::format("scannerGetList: connection to the HBase Thrift gateway at {} failed: {}",
                                        conn_.address().describe(), e.code().message()),

@@ -78,8 +78,9 @@ void truncate_rows(std::vector<wire::TRowResult>& fragments, std::uint64_t n) {
 }  // namespace
 
 asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, const key_range& range,
-                                 std::optional<std::string> resume_after, const deliver_rows& deliver) {
+                                 const std::optional<std::string>& resume_from, const deliver_rows& deliver) {
     const auto ex = co_await asio::this_coro::executor;
+    std::optional<std::string> resume_after = resume_from;
     const bool batching = scan.base.__isset.batchSize && scan.base.batchSize > 0;
     std::uint64_t delivered = 0;
     int failures = 0;

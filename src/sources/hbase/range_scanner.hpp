@@ -42,6 +42,6 @@ using deliver_rows = std::function<boost::asio::awaitable<void>(const std::vecto
 
 // `resume_after`: the last row key already delivered (from a checkpoint).
 boost::asio::awaitable<void> scan_range(client_pool& pool, const range_scan& scan, const key_range& range,
-                                        std::optional<std::string> resume_after, const deliver_rows& deliver);
+                                        const std::optional<std::string>& resume_from, const deliver_rows& deliver);
 
 }  // namespace sluice::hbase

@@ -54,10 +54,13 @@ public:
             while (next < todo.size()) {
                 const std::size_t i = todo[next++];
                 const range_progress start = cp_.pass->ranges[i];
-                co_await scan_range(pool_, scan, start.range, start.last,
-                                    [this, i](const std::vector<wire::TRowResult>& rows, bool done) {
-                                        return deliver(i, rows, done);
-                                    });
+                // Arguments as named locals: g++ 12 may destroy temporaries of a
+                // co_await expression twice.
+                const deliver_rows to_sink = [this, i](const std::vector<wire::TRowResult>& rows, bool done) {
+                    return deliver(i, rows, done);
+                };
+                auto scanning = scan_range(pool_, scan, start.range, start.last, to_sink);
+                co_await std::move(scanning);
             }
         };
         if (workers <= 1) {
@@ -67,8 +70,9 @@ public:
             using op_type = decltype(asio::co_spawn(ex, worker(), asio::deferred));
             std::vector<op_type> ops;
             for (std::size_t w = 0; w < workers; ++w) ops.push_back(asio::co_spawn(ex, worker(), asio::deferred));
-            auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(ops))
-                                       .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+            auto group = asio::experimental::make_parallel_group(std::move(ops));
+            auto all = group.async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+            auto [order, errors] = co_await std::move(all);
             for (auto i : order)
                 if (errors[i]) std::rethrow_exception(errors[i]);
         }
