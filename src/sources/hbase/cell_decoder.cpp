@@ -63,11 +63,14 @@ bool valid_json(std::string_view s) {
 
 }  // namespace
 
+bool is_text(std::string_view bytes) noexcept {
+    return bytes.find('\0') == std::string_view::npos && is_valid_utf8(bytes);
+}
+
 bool decode_cell(value_type type, std::string_view bytes, batch& out) {
     switch (type) {
     case value_type::string:
-        // NUL is valid UTF-8 but no destination text type can hold it.
-        if (bytes.find('\0') != std::string_view::npos || !is_valid_utf8(bytes)) return false;
+        if (!is_text(bytes)) return false;
         out.put_text(value_type::string, bytes);
         return true;
     case value_type::bytes:

@@ -25,6 +25,10 @@ namespace sluice::hbase {
 //   json      a valid JSON document (UTF-8)
 bool decode_cell(value_type type, std::string_view bytes, batch& out);
 
+// Bytes that may travel as text: UTF-8 without NUL (valid UTF-8, but no
+// destination text type can hold it: PostgreSQL text and jsonb reject it).
+bool is_text(std::string_view bytes) noexcept;
+
 // What decode_cell() expects of a type, for error messages.
 std::string_view expected_encoding(value_type type);
 

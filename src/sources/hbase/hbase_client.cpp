@@ -68,28 +68,38 @@ void hbase_client::decode(const char* method, std::string_view reply, Recv&& rec
     }
 }
 
-template <class Send, class Recv>
-asio::awaitable<void> hbase_client::call(const char* method, Send&& send, Recv&& recv) {
-    const std::string request = codec_.request(send);  // a named local, see table_pass.cpp
-    co_await conn_.send(request);
-    std::string_view reply;
-    std::exception_ptr failure;
+void hbase_client::connection_failed(const char* method, const boost::system::system_error& e) const {
+    auto what = fmt::format("{}: connection to the HBase Thrift gateway at {} failed: {}", method,
+                            conn_.address().describe(), e.code().message());
+    // A scan reopens after its last delivered row; any other call is retried by its caller.
+    if (is_scanner_call(method)) throw scanner_lost(std::move(what), true);
+    throw error(error_kind::transient, what);
+}
+
+asio::awaitable<void> hbase_client::send(const char* method, std::string_view request) {
     try {
-        reply = co_await conn_.receive();
-    } catch (...) {
-        failure = std::current_exception();
+        co_await conn_.send(request);
+    } catch (const boost::system::system_error& e) {
+        connection_failed(method, e);
     }
-    if (failure) {
-        try {
-            std::rethrow_exception(failure);
-        } catch (const boost::system::system_error& e) {
-            throw error(error_kind::transient, fmt::format("{}: connection to the HBase Thrift gateway at {} failed: {}",
-                                                           method, conn_.address().describe(), e.code().message()));
-        } catch (const malformed_message& e) {
-            throw error(error_kind::fatal, fmt::format("malformed reply to {} from the HBase Thrift gateway at {}: {}",
-                                                       method, conn_.address().describe(), e.what()));
-        }
+}
+
+asio::awaitable<std::string_view> hbase_client::receive(const char* method) {
+    try {
+        co_return co_await conn_.receive();
+    } catch (const boost::system::system_error& e) {
+        connection_failed(method, e);
+    } catch (const malformed_message& e) {
+        throw error(error_kind::fatal, fmt::format("malformed reply to {} from the HBase Thrift gateway at {}: {}",
+                                                   method, conn_.address().describe(), e.what()));
     }
+}
+
+template <class Send, class Recv>
+asio::awaitable<void> hbase_client::call(const char* method, Send&& send_call, Recv&& recv) {
+    const std::string request = codec_.request(send_call);  // a named local, see table_pass.cpp
+    co_await send(method, request);
+    const std::string_view reply = co_await receive(method);
     decode(method, reply, recv);
 }
 
@@ -129,34 +139,11 @@ asio::awaitable<std::int32_t> hbase_client::open_scanner(const std::string& tabl
 }
 
 asio::awaitable<void> hbase_client::request_rows(std::int32_t scanner, std::int32_t rows) {
-    try {
-        const std::string request =
-            codec_.request([&](wire::HbaseClient& c) { c.send_scannerGetList(scanner, rows); });
-        co_await conn_.send(request);
-    } catch (const boost::system::system_error& e) {
-        throw scanner_lost(fmt::format("scannerGetList: connection to the HBase Thrift gateway at {} failed: {}",
-                                       conn_.address().describe(), e.code().message()),
-                           true);
-    }
+    const std::string request = codec_.request([&](wire::HbaseClient& c) { c.send_scannerGetList(scanner, rows); });
+    co_await send("scannerGetList", request);
 }
 
-asio::awaitable<std::string_view> hbase_client::receive_reply() {
-    std::string_view reply;
-    std::string lost;
-    try {
-        reply = co_await conn_.receive();
-    } catch (const boost::system::system_error& e) {
-        lost = e.code().message();
-    } catch (const malformed_message& e) {
-        throw error(error_kind::fatal, fmt::format("malformed reply to scannerGetList from the HBase Thrift gateway at {}: {}",
-                                                   conn_.address().describe(), e.what()));
-    }
-    if (!lost.empty())
-        throw scanner_lost(fmt::format("scannerGetList: connection to the HBase Thrift gateway at {} failed: {}",
-                                       conn_.address().describe(), lost),
-                           true);
-    co_return reply;
-}
+asio::awaitable<std::string_view> hbase_client::receive_reply() { return receive("scannerGetList"); }
 
 void hbase_client::decode_rows(std::string_view reply, std::vector<wire::TRowResult>& rows) {
     decode("scannerGetList", reply, [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); });

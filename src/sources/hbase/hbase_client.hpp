@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/system/system_error.hpp>
 
 #include "sluice/error.hpp"
 #include "sources/hbase/gateway_connection.hpp"
@@ -61,8 +62,12 @@ public:
     boost::asio::awaitable<void> close_scanner(std::int32_t scanner) noexcept;
 
 private:
+    // Transport failures become scanner_lost for scanner calls, transient errors otherwise.
+    [[noreturn]] void connection_failed(const char* method, const boost::system::system_error& e) const;
+    boost::asio::awaitable<void> send(const char* method, std::string_view request);
+    boost::asio::awaitable<std::string_view> receive(const char* method);
     template <class Send, class Recv>
-    boost::asio::awaitable<void> call(const char* method, Send&& send, Recv&& recv);
+    boost::asio::awaitable<void> call(const char* method, Send&& send_call, Recv&& recv);
     template <class Recv>
     void decode(const char* method, std::string_view reply, Recv&& recv);
 

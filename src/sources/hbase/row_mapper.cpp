@@ -45,13 +45,10 @@ void row_mapper::fail(std::string_view row_key, std::string_view cell, std::stri
 
 namespace {
 
-bool is_text(std::string_view v) { return v.find('\0') == std::string_view::npos && is_valid_utf8(v); }
-
 void append_cell_json(std::string& out, const cell_view& c, bool with_ts) {
     json::append_string(out, c.column);
     out += ':';
     if (with_ts) out += "{\"value\":";
-    // NUL cannot live in PostgreSQL text or jsonb (\u0000), so such values travel as base64 too.
     if (is_text(c.value)) {
         json::append_string(out, c.value);
     } else {
