@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "sluice/base64.hpp"
+#include "sluice/cursor_json.hpp"
 #include "sluice/json.hpp"
 
 namespace sluice::hbase {
@@ -99,40 +100,27 @@ bool read_pass(object o, pass_progress& p) {
 }  // namespace
 
 std::optional<scan_checkpoint> scan_checkpoint::decode(std::string_view json) {
-    simdjson::ondemand::parser parser;
-    const simdjson::padded_string text(json);
-    simdjson::ondemand::document doc;
-    object obj;
-    if (parser.iterate(text).get(doc) || doc.get_object().get(obj)) return std::nullopt;
     scan_checkpoint c;
-    bool have_version = false;
-    for (auto field : obj) {
-        std::string_view key;
-        value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) return std::nullopt;
-        if (key == "v") {
-            std::int64_t version = 0;
-            if (v.get_int64().get(version) || version != 1) return std::nullopt;
-            have_version = true;
-        } else if (key == "mode") {
+    const bool read = read_cursor_fields(json, [&](std::string_view key, value v) {
+        if (key == "mode") {
             std::string_view m;
-            if (v.get_string().get(m)) return std::nullopt;
+            if (v.get_string().get(m)) return false;
             c.mode = std::string(m);
         } else if (key == "hw") {
-            if (!read_b64(v, c.hw)) return std::nullopt;
+            if (!read_b64(v, c.hw)) return false;
         } else if (key == "wm") {
             std::int64_t wm = 0;
-            if (v.get_int64().get(wm)) return std::nullopt;
+            if (v.get_int64().get(wm)) return false;
             c.wm = wm;
         } else if (key == "pass") {
             object po;
             pass_progress p;
-            if (v.get_object().get(po) || !read_pass(po, p)) return std::nullopt;
+            if (v.get_object().get(po) || !read_pass(po, p)) return false;
             c.pass = std::move(p);
         }
-    }
-    if (!have_version || (c.mode != "cursor_column" && c.mode != "cell_timestamp" && c.mode != "full"))
-        return std::nullopt;
+        return true;
+    });
+    if (!read || (c.mode != "cursor_column" && c.mode != "cell_timestamp" && c.mode != "full")) return std::nullopt;
     return c;
 }
 

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "sluice/cursor_json.hpp"
 #include "sluice/json.hpp"
 
 namespace sluice::postgres {
@@ -53,49 +54,38 @@ bool read_optional_string(value v, std::optional<std::string>& out) {
 }  // namespace
 
 std::optional<cursor_state> decode_cursor(std::string_view json) {
-    simdjson::ondemand::parser parser;
-    const simdjson::padded_string text(json);
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::object obj;
-    if (parser.iterate(text).get(doc) || doc.get_object().get(obj)) return std::nullopt;
     cursor_state s;
-    bool have_version = false, have_mode = false, have_c = false;
-    for (auto field : obj) {
-        std::string_view key;
-        value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) return std::nullopt;
-        if (key == "v") {
-            std::int64_t version = 0;
-            if (v.get_int64().get(version) || version != 1) return std::nullopt;
-            have_version = true;
-        } else if (key == "mode") {
+    bool have_mode = false, have_c = false;
+    const bool read = read_cursor_fields(json, [&](std::string_view key, value v) {
+        if (key == "mode") {
             std::string_view m;
-            if (v.get_string().get(m) || (m != "full" && m != "incremental")) return std::nullopt;
+            if (v.get_string().get(m) || (m != "full" && m != "incremental")) return false;
             s.full = m == "full";
             have_mode = true;
         } else if (key == "col") {
             std::string_view c;
-            if (v.get_string().get(c)) return std::nullopt;
+            if (v.get_string().get(c)) return false;
             s.column = std::string(c);
         } else if (key == "c") {
-            if (!read_optional_string(v, s.c)) return std::nullopt;
+            if (!read_optional_string(v, s.c)) return false;
             have_c = true;
         } else if (key == "k") {
             simdjson::ondemand::array arr;
-            if (v.get_array().get(arr)) return std::nullopt;
+            if (v.get_array().get(arr)) return false;
             for (auto element : arr) {
                 value ev;
                 std::optional<std::string> item;
-                if (element.get(ev) || !read_optional_string(ev, item)) return std::nullopt;
+                if (element.get(ev) || !read_optional_string(ev, item)) return false;
                 s.k.push_back(std::move(item));
             }
         } else if (key == "pass") {
-            if (v.get_int64().get(s.pass)) return std::nullopt;
+            if (v.get_int64().get(s.pass)) return false;
         } else if (key == "done") {
-            if (v.get_bool().get(s.done)) return std::nullopt;
+            if (v.get_bool().get(s.done)) return false;
         }
-    }
-    if (!have_version || !have_mode || (!s.full && !have_c)) return std::nullopt;
+        return true;
+    });
+    if (!read || !have_mode || (!s.full && !have_c)) return std::nullopt;
     return s;
 }
 

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "sluice/cursor_json.hpp"
 #include "sluice/json.hpp"
 
 namespace sluice::questdb {
@@ -20,42 +21,31 @@ std::string encode_cursor(const cursor_state& s) {
 }
 
 std::optional<cursor_state> decode_cursor(std::string_view json) {
-    simdjson::ondemand::parser parser;
-    const simdjson::padded_string text(json);
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::object obj;
-    if (parser.iterate(text).get(doc) || doc.get_object().get(obj)) return std::nullopt;
     cursor_state s;
-    bool have_version = false, have_mode = false, have_col = false;
-    for (auto field : obj) {
-        std::string_view key;
-        simdjson::ondemand::value v;
-        if (field.unescaped_key().get(key) || field.value().get(v)) return std::nullopt;
-        if (key == "v") {
-            std::int64_t version = 0;
-            if (v.get_int64().get(version) || version != 1) return std::nullopt;
-            have_version = true;
-        } else if (key == "mode") {
+    bool have_mode = false, have_col = false;
+    const bool read = read_cursor_fields(json, [&](std::string_view key, simdjson::ondemand::value v) {
+        if (key == "mode") {
             std::string_view m;
-            if (v.get_string().get(m) || (m != "full" && m != "incremental")) return std::nullopt;
+            if (v.get_string().get(m) || (m != "full" && m != "incremental")) return false;
             s.full = m == "full";
             have_mode = true;
         } else if (key == "col") {
             std::string_view c;
-            if (v.get_string().get(c)) return std::nullopt;
+            if (v.get_string().get(c)) return false;
             s.column = std::string(c);
             have_col = true;
         } else if (key == "t") {
             std::int64_t t = 0;
-            if (v.get_int64().get(t)) return std::nullopt;
+            if (v.get_int64().get(t)) return false;
             s.t = t;
         } else if (key == "k") {
-            if (v.get_int64().get(s.k) || s.k < 0) return std::nullopt;
+            if (v.get_int64().get(s.k) || s.k < 0) return false;
         } else if (key == "done") {
-            if (v.get_bool().get(s.done)) return std::nullopt;
+            if (v.get_bool().get(s.done)) return false;
         }
-    }
-    if (!have_version || !have_mode || (!s.full && !have_col)) return std::nullopt;
+        return true;
+    });
+    if (!read || !have_mode || (!s.full && !have_col)) return std::nullopt;
     if (!s.t) s.k = 0;
     return s;
 }
