@@ -13,20 +13,11 @@ import pytest
 
 import hbase_emulator as he
 import sluicetest
-from hbase_emulator import Emulator, assert_rows_equal, dest_rows, expected_rows
+from hbase_emulator import GEN_COLUMNS, Emulator, assert_rows_equal, dest_rows, expected_rows
 from sluicetest import run_sluice
 
 SRC = "hb"
 
-GEN_COLUMNS = [
-    {"cell": "cf:c0", "name": "name", "type": "string"},
-    {"cell": "cf:c1", "name": "i", "type": "int64"},
-    {"cell": "cf:c2", "name": "d", "type": "double"},
-    {"cell": "cf:c3", "name": "t", "type": "timestamp"},
-    {"cell": "cf:c4", "name": "be", "type": "int64"},
-    {"cell": "cf:c5", "name": "b", "type": "bool"},
-    {"cell": "cf:c6", "name": "j", "type": "json"},
-]
 
 
 def write_cfg(tmp_path, em, tables, db="dest.db", fname="sluice.yaml", **kw):

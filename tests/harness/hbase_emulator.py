@@ -32,6 +32,18 @@ import tempfile
 import time
 
 
+# The cells `hbase-load generate` writes (cf:c0..c6), declared with the types they decode as.
+GEN_COLUMNS = [
+    {"cell": "cf:c0", "name": "name", "type": "string"},
+    {"cell": "cf:c1", "name": "i", "type": "int64"},
+    {"cell": "cf:c2", "name": "d", "type": "double"},
+    {"cell": "cf:c3", "name": "t", "type": "timestamp"},
+    {"cell": "cf:c4", "name": "be", "type": "int64"},
+    {"cell": "cf:c5", "name": "b", "type": "bool"},
+    {"cell": "cf:c6", "name": "j", "type": "json"},
+]
+
+
 def _bin(env: str, rel: str) -> str:
     b = os.environ.get(env)
     if not b:
