@@ -141,6 +141,16 @@ struct http_client::impl {
         co_return res;
     }
 
+    asio::awaitable<void> pause(unsigned attempt, const std::string& why,
+                                std::optional<std::chrono::milliseconds> retry_after) {
+        const auto delay = retry_delay(opt.retry, attempt + 1, random_unit(), retry_after);
+        if (opt.on_retry)
+            opt.on_retry(fmt::format("{}; retry {}/{} in {}ms", why, attempt + 1, opt.retry.max_attempts,
+                                     delay.count()));
+        asio::steady_timer timer(ex, delay);
+        co_await timer.async_wait(use_awaitable);
+    }
+
     asio::any_io_executor ex;
     http_client_options opt;
     base_url url;
@@ -208,13 +218,16 @@ asio::awaitable<http_response> http_client::request(bhttp::verb verb, std::strin
             throw error(error_kind::transient,
                         fmt::format("{}: {} (gave up after {} attempt{})", what, failure, attempt,
                                     attempt == 1 ? "" : "s"));
-        const auto delay = retry_delay(policy, attempt + 1, random_unit(), retry_after);
-        if (d.opt.on_retry)
-            d.opt.on_retry(fmt::format("{}: {}; retry {}/{} in {}ms", what, failure, attempt + 1,
-                                       policy.max_attempts, delay.count()));
-        asio::steady_timer timer(d.ex, delay);
-        co_await timer.async_wait(use_awaitable);
+        const std::string why = what + ": " + failure;  // named: g++ 12 mishandles temporaries in co_await
+        co_await d.pause(attempt, why, retry_after);
     }
+}
+
+asio::awaitable<bool> http_client::pause_before_retry(unsigned attempt, const std::string& why) {
+    if (attempt >= impl_->opt.retry.max_attempts) co_return false;
+    const std::optional<std::chrono::milliseconds> no_retry_after;
+    co_await impl_->pause(attempt, why, no_retry_after);
+    co_return true;
 }
 
 }  // namespace sluice

@@ -93,6 +93,11 @@ public:
     boost::asio::awaitable<http_response> request(boost::beast::http::verb verb, std::string target,
                                                   std::string body = {}, http_headers headers = {});
 
+    // For failures only the caller can see (an error inside a 200 body, a malformed
+    // body): false once `attempt` (1 = the first) used up the retry policy; else
+    // reports `why` through on_retry and waits the policy's jittered delay.
+    boost::asio::awaitable<bool> pause_before_retry(unsigned attempt, const std::string& why);
+
     // "http://host:port" (no credentials), for messages.
     const std::string& origin() const noexcept;
     http_client_stats stats() const;

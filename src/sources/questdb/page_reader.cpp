@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/system/system_error.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "sluice/error.hpp"
@@ -46,33 +47,29 @@ std::string position_text(const exec_result& r) {
     return r.position ? " (at position " + std::to_string(*r.position) + ")" : "";
 }
 
-// Keyset pages over [pos, upper): batches go to `collect` when given, else straight on.
-asio::awaitable<void> read_range(read_context& ctx, boundary pos, std::optional<std::int64_t> upper,
-                                 const std::optional<cursor_state>& saved, std::vector<batch_ptr>* collect) {
-    const auto& s = *ctx.schema;
-    const std::size_t ci = *s.cursor_column;
-    const auto& cursor_name = s.columns[ci].name;
-    const std::size_t n = ctx.batch_size();
-    const std::size_t data_cols = s.synthetic_key ? s.columns.size() - 1 : s.columns.size();
-
-    cursor_state state;
-    state.column = cursor_name;
-    if (saved && !saved->full && saved->column == cursor_name) state = *saved;
-    const cursor_state stored = state;
-
-    exec_response_parser parser;
+// Synthetic keys of one read: occurrence numbers restart whenever the cursor
+// value changes (incremental) or run over the whole table (full: no group column).
+// A value type, so a page that fails half-parsed can be undone.
+struct row_keyer {
     synthetic_keyer keyer;
-    std::optional<std::int64_t> prev;  // cursor value of the previous row (synthetic grouping)
-    std::vector<std::int64_t> page_ts;
+    std::optional<std::int64_t> prev;  // cursor value of the previous row
+    std::optional<std::size_t> group_column;
+};
 
-    for (;;) {
-        time_range range;
-        if (pos.start && *pos.start != null_cursor) range.lower = pos.start;
-        range.upper = upper;
-        const auto sql = page_query(s.source_table, ctx.select_list, cursor_name, range,
-                                    pos.skip, pos.skip + static_cast<std::int64_t>(n));
-        const auto resp = co_await exec(ctx.http, sql, ctx.context, "reading a page");
-        auto b = std::make_unique<batch>(ctx.schema, n);
+// One page: GET + parse into a fresh batch. An error inside a 200 body or a
+// malformed body is retried (the HTTP client's policy, after undoing the keys of
+// the half-parsed page): QuestDB reports a failing query mid-stream, and a
+// retried query answers whole. Other errors pass through.
+asio::awaitable<batch_ptr> fetch_page(read_context& ctx, exec_response_parser& parser, const std::string& sql,
+                                      row_keyer& keys) {
+    const auto& s = *ctx.schema;
+    const std::size_t data_cols = s.synthetic_key ? s.columns.size() - 1 : s.columns.size();
+    const std::string doing = "reading a page";
+    const std::string parse_context = ctx.context + ": " + doing;
+    for (unsigned attempt = 1;; ++attempt) {
+        const auto resp = co_await exec(ctx.http, sql, ctx.context, doing);
+        const row_keyer before = keys;
+        auto b = std::make_unique<batch>(ctx.schema, ctx.batch_size());
         const auto select = [&](const std::vector<exec_column>& cols) -> batch* {
             bool same = cols.size() == data_cols;
             for (std::size_t i = 0; same && i < cols.size(); ++i) same = cols[i].name == s.columns[i].name;
@@ -86,18 +83,58 @@ asio::awaitable<void> read_range(read_context& ctx, boundary pos, std::optional<
         if (s.synthetic_key) {
             finish = [&](batch& out) {
                 const auto h = hash_pending_row(out, data_cols);
-                const auto v = out.pending(ci);
-                const std::int64_t c = v.is_null() ? null_cursor : v.i;
-                if (prev && *prev != c) keyer.new_group();
-                prev = c;
-                out.put_text(value_type::string, keyer.next_key(h));
+                if (keys.group_column) {
+                    const auto v = out.pending(*keys.group_column);
+                    const std::int64_t c = v.is_null() ? null_cursor : v.i;
+                    if (keys.prev && *keys.prev != c) keys.keyer.new_group();
+                    keys.prev = c;
+                }
+                out.put_text(value_type::string, keys.keyer.next_key(h));
                 out.end_row();
             };
         }
-        const auto r = parser.parse(resp.body, ctx.context + ": reading a page", select, nullptr, finish);
-        if (r.is_error())
-            throw error(error_kind::transient, ctx.context + ": QuestDB error while reading a page: " + r.message +
-                                               position_text(r) + " [" + sql + "]");
+        std::string failure;
+        try {
+            const auto r = parser.parse(resp.body, parse_context, select, nullptr, finish);
+            if (!r.is_error()) co_return b;
+            failure = "QuestDB error while reading a page: " + r.message + position_text(r);
+        } catch (const error& e) {
+            if (e.kind() != error_kind::transient) throw;
+            failure = e.what();
+        }
+        keys = before;
+        const std::string why = ctx.context + ": " + failure + " [" + sql + "]";
+        if (!co_await ctx.http.pause_before_retry(attempt, why))
+            throw error(error_kind::transient,
+                        fmt::format("{} (gave up after {} attempts)", why, attempt));
+    }
+}
+
+// Keyset pages over [pos, upper): batches go to `collect` when given, else straight on.
+asio::awaitable<void> read_range(read_context& ctx, boundary pos, std::optional<std::int64_t> upper,
+                                 const std::optional<cursor_state>& saved, std::vector<batch_ptr>* collect) {
+    const auto& s = *ctx.schema;
+    const std::size_t ci = *s.cursor_column;
+    const auto& cursor_name = s.columns[ci].name;
+    const std::size_t n = ctx.batch_size();
+
+    cursor_state state;
+    state.column = cursor_name;
+    if (saved && !saved->full && saved->column == cursor_name) state = *saved;
+    const cursor_state stored = state;
+
+    exec_response_parser parser;
+    row_keyer keys;
+    keys.group_column = ci;
+    std::vector<std::int64_t> page_ts;
+
+    for (;;) {
+        time_range range;
+        if (pos.start && *pos.start != null_cursor) range.lower = pos.start;
+        range.upper = upper;
+        const auto sql = page_query(s.source_table, ctx.select_list, cursor_name, range,
+                                    pos.skip, pos.skip + static_cast<std::int64_t>(n));
+        auto b = co_await fetch_page(ctx, parser, sql, keys);
         page_ts.clear();
         for (std::size_t row = 0; row < b->rows(); ++row) {
             const auto v = b->at(row, ci);
@@ -272,36 +309,15 @@ asio::awaitable<void> read_incremental(read_context& ctx, const std::optional<cu
 asio::awaitable<void> read_full(read_context& ctx) {
     const auto& s = *ctx.schema;
     const std::size_t n = ctx.batch_size();
-    const std::size_t data_cols = s.synthetic_key ? s.columns.size() - 1 : s.columns.size();
     const auto pass_start = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
     exec_response_parser parser;
-    synthetic_keyer keyer;  // the whole table is one group
+    row_keyer keys;  // the whole table is one group
     std::int64_t lo = 0;
     for (;;) {
         const auto sql = full_page_query(s.source_table, ctx.select_list, lo, lo + static_cast<std::int64_t>(n));
-        const auto resp = co_await exec(ctx.http, sql, ctx.context, "reading a page (full mode)");
-        auto b = std::make_unique<batch>(ctx.schema, n);
-        const auto select = [&](const std::vector<exec_column>& cols) -> batch* {
-            bool same = cols.size() == data_cols;
-            for (std::size_t i = 0; same && i < cols.size(); ++i) same = cols[i].name == s.columns[i].name;
-            if (!same)
-                throw error(error_kind::fatal, ctx.context + ": the table's columns changed since discovery");
-            return b.get();
-        };
-        exec_response_parser::row_finisher finish;
-        if (s.synthetic_key) {
-            finish = [&](batch& out) {
-                const auto h = hash_pending_row(out, data_cols);
-                out.put_text(value_type::string, keyer.next_key(h));
-                out.end_row();
-            };
-        }
-        const auto r = parser.parse(resp.body, ctx.context + ": reading a page", select, nullptr, finish);
-        if (r.is_error())
-            throw error(error_kind::transient, ctx.context + ": QuestDB error while reading a page: " + r.message +
-                                               position_text(r) + " [" + sql + "]");
+        auto b = co_await fetch_page(ctx, parser, sql, keys);
         const std::size_t got = b->rows();
         lo += static_cast<std::int64_t>(got);
         if (got < n) {
