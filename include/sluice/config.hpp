@@ -107,6 +107,9 @@ struct source_config {
     // questdb / druid
     std::string url;
     std::string username;
+    std::string ca_file;     // extra trust anchors (PEM) for https
+    bool verify_tls = true;  // https: verify chain and host name
+    duration request_timeout{std::chrono::seconds(120)};  // `timeout`: one whole HTTP request
     // hbase
     std::string host = "127.0.0.1";
     int port = 9090;

@@ -16,7 +16,8 @@ const std::vector<std::string_view> source_types = {"postgres", "redshift", "que
 std::vector<std::string_view> type_keys(std::string_view type) {
     if (type == "postgres" || type == "redshift")
         return {"dsn", "dsn_file", "password", "password_file", "schema"};
-    if (type == "questdb" || type == "druid") return {"url", "username", "password", "password_file"};
+    if (type == "questdb" || type == "druid")
+        return {"url", "username", "password", "password_file", "use_ssl", "ca_file", "verify_tls", "timeout"};
     if (type == "hbase")
         return {"host", "port", "transport", "protocol", "client", "table_prefix", "table_prefix_separator",
                 "timeout"};
@@ -69,6 +70,25 @@ void read_connection(context& ctx, const mapping& m, source_config& out) {
             if (auto v = ctx.text(*f)) out.username = *v;
         }
         out.password = m.secret("password", secret_kind::password);
+        // use_ssl: the key of the Python connectors sluice replaces; true upgrades an
+        // http:// URL, false contradicts an https:// one.
+        if (auto f = m.get("use_ssl")) {
+            if (auto v = ctx.boolean(*f)) {
+                if (*v && out.url.starts_with("http://"))
+                    out.url.replace(0, 4, "https");
+                else if (!*v && out.url.starts_with("https://"))
+                    ctx.report(*f, "use_ssl: false contradicts the https:// url");
+            }
+        }
+        if (auto f = m.get("ca_file")) {
+            if (auto v = ctx.non_empty_text(*f)) out.ca_file = *v;
+        }
+        if (auto f = m.get("verify_tls")) {
+            if (auto v = ctx.boolean(*f)) out.verify_tls = *v;
+        }
+        if (auto f = m.get("timeout")) {
+            if (auto v = ctx.duration_value(*f, false)) out.request_timeout = *v;
+        }
     } else if (type == "hbase") {
         if (auto f = m.get("host")) {
             if (auto v = ctx.non_empty_text(*f)) out.host = *v;

@@ -113,7 +113,10 @@ public:
         o.base_url = cfg_.url;
         o.username = cfg_.username;
         if (cfg_.password) o.password = *cfg_.password;
-        o.timeouts.connect = cfg_.timeout;
+        o.ca_file = cfg_.ca_file;
+        o.verify_tls = cfg_.verify_tls;
+        o.timeouts.connect = std::min<std::chrono::milliseconds>(cfg_.request_timeout, std::chrono::seconds(10));
+        o.timeouts.request = cfg_.request_timeout;
         o.pool_size = static_cast<std::size_t>(std::max(4, cfg_.settings.max_in_flight));
         for (const auto& t : cfg_.tables)
             o.pool_size = std::max(o.pool_size, static_cast<std::size_t>(std::max(1, t.settings.max_in_flight)));

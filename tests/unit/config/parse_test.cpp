@@ -98,6 +98,35 @@ TEST_CASE("tables as a flow list of bare names and maps") {
     CHECK(q.tables[1].cursor == "ts");
 }
 
+TEST_CASE("HTTP source TLS and timeout keys") {
+    const auto cfg = parse_ok(R"(sources:
+  - name: q
+    type: questdb
+    url: http://q:9000
+    use_ssl: true
+    ca_file: /etc/ssl/qdb.pem
+    verify_tls: false
+    timeout: 5m
+  - name: d
+    type: druid
+    url: http://d:8888
+)");
+    const auto& q = cfg.sources[0];
+    CHECK(q.url == "https://q:9000");  // use_ssl upgrades the scheme
+    CHECK(q.ca_file == "/etc/ssl/qdb.pem");
+    CHECK_FALSE(q.verify_tls);
+    CHECK(q.request_timeout == 5min);
+    const auto& d = cfg.sources[1];
+    CHECK(d.url == "http://d:8888");
+    CHECK(d.verify_tls);
+    CHECK(d.request_timeout == 120s);
+
+    const auto problems = problems_of("sources:\n  - name: q\n    type: questdb\n    url: https://q\n"
+                                      "    use_ssl: false\n");
+    REQUIRE(problems.size() == 1);
+    CHECK(has_problem(problems, 5, "sources[0].use_ssl", "contradicts the https:// url"));
+}
+
 TEST_CASE("every table option") {
     const auto cfg = parse_ok(R"(sources:
   - name: warehouse
