@@ -23,13 +23,11 @@ import json
 import math
 import os
 import re
-import select
-import signal
 import sqlite3
 import struct
 import subprocess
-import tempfile
-import time
+
+from emulator_process import EmulatorProcess, find_bin
 
 
 # The cells `hbase-load generate` writes (cf:c0..c6), declared with the types they decode as.
@@ -44,22 +42,12 @@ GEN_COLUMNS = [
 ]
 
 
-def _bin(env: str, rel: str) -> str:
-    b = os.environ.get(env)
-    if not b:
-        src = os.environ.get("SLUICE_SRC") or os.path.join(os.path.dirname(__file__), "..", "..")
-        b = os.path.join(src, "build", "tests", "emulators", "hbase", rel)
-    if not os.access(b, os.X_OK):
-        raise RuntimeError(f"{env} binary not found or not executable: {b}")
-    return b
-
-
 def emulator_bin() -> str:
-    return _bin("HBASE_EMULATOR", "hbase-emulator")
+    return find_bin("HBASE_EMULATOR", "hbase", "hbase-emulator")
 
 
 def load_bin() -> str:
-    return _bin("HBASE_LOAD", "hbase-load")
+    return find_bin("HBASE_LOAD", "hbase", "hbase-load")
 
 
 # --------------------------------------------------------------------------- JSON bytes
@@ -87,70 +75,20 @@ def _col_name(c) -> str:
 
 
 # --------------------------------------------------------------------------- emulator
-class Emulator:
+class Emulator(EmulatorProcess):
     """Starts hbase-emulator on an ephemeral port; use as a context manager."""
+
+    name = "hbase-emulator"
 
     def __init__(self, *flags, transport: str = "buffered", protocol: str = "binary", http: bool = False,
                  start_timeout: float = 20):
+        super().__init__(start_timeout)
         self.transport, self.protocol, self.http = transport, protocol, http
         self.flags = [str(f) for f in flags]
-        self.start_timeout = start_timeout
-        self.proc = None
-        self.port = None
-        self._err = tempfile.NamedTemporaryFile(prefix="hbase-emulator-", suffix=".log", delete=False)
 
-    # ---- lifecycle
-    def start(self):
-        argv = [emulator_bin(), "--host", "127.0.0.1", "--port", "0", "--transport", self.transport,
+    def argv(self) -> list:
+        return [emulator_bin(), "--host", "127.0.0.1", "--port", "0", "--transport", self.transport,
                 "--protocol", self.protocol, *(["--http"] if self.http else []), *self.flags]
-        self.argv = argv
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._err, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + self.start_timeout
-        buf = b""
-        while time.monotonic() < deadline:
-            r, _, _ = select.select([self.proc.stdout], [], [], 0.2)
-            if r:
-                chunk = os.read(self.proc.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                buf += chunk
-                m = re.search(rb"LISTENING (\d+)\n", buf)
-                if m:
-                    self.port = int(m.group(1))
-                    return self
-            elif self.proc.poll() is not None:
-                break
-        self.stop()
-        raise RuntimeError(f"hbase-emulator did not print LISTENING: {' '.join(argv)}\n"
-                           f"stdout: {buf!r}\nstderr:\n{self.stderr_text()}")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        try:
-            os.unlink(self._err.name)
-        except OSError:
-            pass
-
-    def stderr_text(self, tail: int = 4000) -> str:
-        try:
-            with open(self._err.name, "rb") as f:
-                return f.read().decode("utf-8", "replace")[-tail:]
-        except OSError:
-            return ""
 
     # ---- sluice config
     def source_cfg(self, tables, name: str = "hb", **kw) -> dict:
