@@ -81,7 +81,7 @@ void read_connection(context& ctx, const mapping& m, source_config& out) {
             }
         }
         if (auto f = m.get("ca_file")) {
-            if (auto v = ctx.non_empty_text(*f)) out.ca_file = *v;
+            if (auto v = ctx.text(*f)) out.ca_file = *v;  // "" = system store only
         }
         if (auto f = m.get("verify_tls")) {
             if (auto v = ctx.boolean(*f)) out.verify_tls = *v;
