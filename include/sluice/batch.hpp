@@ -8,6 +8,7 @@
 // source through the channel to the writer.
 
 #include <cstdint>
+#include <functional>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -65,11 +66,23 @@ public:
     // table whose _sluice_synced_at is older than this instant (µs) as deleted:
     // how a completed full pass soft-deletes rows that vanished at the source.
     std::optional<std::int64_t> soft_delete_unseen_before;
+    // Restricts that sweep to rows whose timestamp column `column` lies in
+    // [lo_us, hi_us): how a reconcile re-read of one bucket soft-deletes the rows
+    // the source no longer has, leaving the rest of the table alone.
+    struct sweep_range {
+        std::size_t column = 0;
+        std::int64_t lo_us = 0;
+        std::int64_t hi_us = 0;
+    };
+    std::optional<sweep_range> soft_delete_range;
     // The cursor as an instant (µs), when the cursor column is a timestamp: what
     // the daemon's freshness (now - newest committed cursor) is computed from.
     std::optional<std::int64_t> cursor_time;
     // Shared with the table's sync task: the writer reports progress and errors here.
     std::shared_ptr<table_progress> progress;
+    // Called by the writer once this batch is committed, failed or dropped:
+    // how batch_sink::flush() learns that everything sent before is durable.
+    std::function<void()> after_write;
 
 private:
     struct cell {

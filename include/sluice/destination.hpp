@@ -18,6 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "sluice/batch.hpp"
+#include "sluice/reconcile.hpp"
 #include "sluice/schema.hpp"
 
 namespace sluice {
@@ -48,6 +49,11 @@ public:
     virtual boost::asio::awaitable<std::vector<state_row>> list_state() = 0;
     // Forgets a table's cursor (the next sync starts from scratch); true if it existed.
     virtual boost::asio::awaitable<bool> reset_state(const std::string& source, const std::string& table) = 0;
+    // Reconcile (reconcile.hpp): per bucket, the count and fingerprint of the
+    // table's live rows (_sluice_deleted false), buckets without rows omitted,
+    // ordered by bucket. An absent table has no buckets.
+    virtual boost::asio::awaitable<std::vector<bucket_stats>> summarize(const table_schema& schema,
+                                                                       const bucket_query& q);
     // Cheap round trip used by readiness checks.
     virtual boost::asio::awaitable<void> ping() = 0;
     virtual void close() = 0;

@@ -16,6 +16,7 @@
 #include "sluice/channel.hpp"
 #include "sluice/destination.hpp"
 #include "sluice/progress.hpp"
+#include "sluice/reconcile_pass.hpp"
 #include "sluice/source.hpp"
 
 namespace sluice {
@@ -38,11 +39,25 @@ boost::asio::awaitable<void> run_writer(batch_channel& channel, destination& des
 boost::asio::awaitable<void> sync_table(source& src, destination& dest, table_schema_ptr schema,
                                         batch_channel& channel, std::shared_ptr<table_progress> progress);
 
+// After a successful pass, delete and drift detection (reconcile_pass.hpp) of a
+// table whose source supports it, up to now. Errors are recorded in `progress`.
+// Returns nullopt when the source cannot reconcile the table.
+boost::asio::awaitable<std::optional<reconcile_report>> reconcile_after_pass(
+    source& src, destination& dest, table_schema_ptr schema, batch_channel& channel,
+    std::shared_ptr<table_progress> progress);
+
 struct table_outcome {
     std::string name;  // source.table
     std::uint64_t rows = 0;
     std::string cursor;
     std::string error;  // empty on success
+    std::optional<reconcile_report> reconcile;  // `sluice reconcile`: what it found
+    std::uint64_t rows_soft_deleted = 0;
+};
+
+struct once_options {
+    bool reconcile = false;   // `sluice reconcile`: each pass is followed by a reconcile
+    std::string only_table;   // "source.table": just this table (empty: all)
 };
 
 using progress_list = std::vector<std::shared_ptr<table_progress>>;
@@ -54,7 +69,7 @@ using progress_list = std::vector<std::shared_ptr<table_progress>>;
 boost::asio::awaitable<std::vector<table_outcome>> run_once(
     std::vector<std::unique_ptr<source>>& sources, const std::vector<std::string>& source_names,
     destination& dest, std::size_t channel_batches, std::size_t channel_bytes,
-    std::function<void(progress_list)> on_started = {});
+    std::function<void(progress_list)> on_started = {}, once_options opts = {});
 
 // Message of an exception_ptr, for logs and outcomes.
 std::string describe(const std::exception_ptr& e);

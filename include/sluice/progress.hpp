@@ -22,6 +22,7 @@ struct table_progress {
     std::atomic<std::uint64_t> rows_written{0};
     std::atomic<std::uint64_t> batches_written{0};
     std::atomic<std::int64_t> rows_estimate{-1};  // -1: the source cannot count
+    std::atomic<std::uint64_t> rows_soft_deleted{0};  // marked _sluice_deleted by sweeps
     // Newest committed cursor as an instant (µs); INT64_MIN until one is known.
     std::atomic<std::int64_t> committed_cursor_time{INT64_MIN};
 

@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "sluice/batch.hpp"
+#include "sluice/reconcile.hpp"
 #include "sluice/schema.hpp"
 
 namespace sluice {
@@ -33,6 +34,9 @@ public:
     batch_sink(batch_channel& channel, std::shared_ptr<table_progress> progress)
         : channel_(channel), progress_(std::move(progress)) {}
     boost::asio::awaitable<void> send(batch_ptr b);
+    // Returns once every batch sent before has been handled by the writer
+    // (committed, or failed: then the table's progress says so).
+    boost::asio::awaitable<void> flush(table_schema_ptr schema);
     const std::shared_ptr<table_progress>& progress() const { return progress_; }
 
 private:
@@ -53,6 +57,19 @@ public:
     virtual boost::asio::awaitable<void> sync(table_schema_ptr schema, std::optional<std::string> cursor,
                                               batch_sink& sink) = 0;
     virtual void close() {}
+
+    // Delete and drift detection (reconcile.hpp). A source that can summarize a
+    // table per bucket of its timestamp cursor says so; others are never asked
+    // (the defaults throw).
+    virtual bool can_reconcile(const table_schema& schema) const;
+    // Per bucket: count and fingerprint of the source rows, exactly as the
+    // destination computes them; buckets without rows omitted.
+    virtual boost::asio::awaitable<std::vector<bucket_stats>> summarize(table_schema_ptr schema,
+                                                                       bucket_query q);
+    // Every row with lo_ms <= cursor < hi_ms, as batches without a cursor (the
+    // table's committed position is not moved); same keys as a normal sync.
+    virtual boost::asio::awaitable<void> reread(table_schema_ptr schema, std::int64_t lo_ms, std::int64_t hi_ms,
+                                                batch_sink& sink);
 };
 
 std::unique_ptr<source> make_source(const config::source_config& cfg, boost::asio::any_io_executor ex);

@@ -65,6 +65,7 @@ void batch::clear() noexcept {
     rows_ = 0;
     cursor.clear();
     soft_delete_unseen_before.reset();
+    soft_delete_range.reset();
     cursor_time.reset();
 }
 

@@ -1,4 +1,5 @@
 #include "sluice/pipeline.hpp"
+#include "sluice/reconcile_pass.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -66,8 +67,19 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest) {
         if (!b) break;
         const std::size_t bytes = b->byte_size();
         const auto progress = b->progress;
+        // Whatever happens to the batch below, a flush() waiting on it is told.
+        struct notify_after_write {
+            batch& b;
+            ~notify_after_write() {
+                if (b.after_write) b.after_write();
+            }
+        } notify{*b};
         if (progress && progress->failed.load()) {
             channel.release(bytes);  // the table already failed: drop what was in flight
+            continue;
+        }
+        if (b->empty() && b->cursor.empty() && !b->soft_delete_unseen_before) {
+            channel.release(bytes);  // a flush() barrier: nothing to write
             continue;
         }
         // Transient failures (lost connection, serialization conflicts) are retried
@@ -117,11 +129,52 @@ asio::awaitable<void> sync_table(source& src, destination& dest, table_schema_pt
     }
 }
 
+asio::awaitable<std::optional<reconcile_report>> reconcile_after_pass(source& src, destination& dest,
+                                                                     table_schema_ptr schema, batch_channel& channel,
+                                                                     std::shared_ptr<table_progress> progress) {
+    if (progress->failed.load() || !src.can_reconcile(*schema)) co_return std::nullopt;
+    std::optional<reconcile_report> report;
+    try {
+        batch_sink sink(channel, progress);
+        // The destination must hold everything the pass read before it is compared.
+        co_await sink.flush(schema);
+        if (progress->failed.load()) co_return std::nullopt;
+        const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+        auto widths = default_bucket_widths_ms();
+        report = co_await reconcile_table(src, dest, schema, sink, now_ms + 1, reread_bucket_rows, std::move(widths));
+        co_await sink.flush(schema);
+        spdlog::info("{}: reconcile: {} buckets compared, {} differed, {} rows re-read in {} queries, "
+                     "{} rows soft-deleted ({:.2f}s)",
+                     progress->name, report->buckets_compared, report->buckets_mismatched, report->rows_reread,
+                     report->ranges_reread, progress->rows_soft_deleted.load(), report->seconds);
+    } catch (...) {
+        auto e = std::current_exception();
+        if (!progress->failed.load()) spdlog::error("{}: reconcile failed: {}", progress->name, describe(e));
+        progress->fail(e);
+    }
+    co_return report;
+}
+
+namespace {
+
+// A coroutine function, not a lambda: its arguments live in its frame.
+asio::awaitable<void> pass_then_reconcile(source& src, destination& dest, table_schema_ptr schema,
+                                          batch_channel& channel, std::shared_ptr<table_progress> progress,
+                                          bool reconcile, std::optional<reconcile_report>& report) {
+    co_await sync_table(src, dest, schema, channel, progress);
+    if (reconcile) report = co_await reconcile_after_pass(src, dest, schema, channel, progress);
+}
+
+}  // namespace
+
 asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr<source>>& sources,
                                                      const std::vector<std::string>& source_names,
                                                      destination& dest, std::size_t channel_batches,
                                                      std::size_t channel_bytes,
-                                                     std::function<void(progress_list)> on_started) {
+                                                     std::function<void(progress_list)> on_started,
+                                                     once_options opts) {
     auto ex = co_await asio::this_coro::executor;
     std::vector<table_outcome> outcomes;
 
@@ -133,13 +186,15 @@ asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr
     std::vector<job> jobs;
     for (std::size_t i = 0; i < sources.size(); ++i) {
         try {
-            for (auto& schema : co_await sources[i]->discover())
+            for (auto& schema : co_await sources[i]->discover()) {
+                if (!opts.only_table.empty() && schema->qualified_name() != opts.only_table) continue;
                 jobs.push_back({sources[i].get(), schema,
                                 std::make_shared<table_progress>(schema->qualified_name())});
+            }
         } catch (...) {
             auto msg = describe(std::current_exception());
             spdlog::error("{}: discovery failed: {}", source_names[i], msg);
-            outcomes.push_back({source_names[i], 0, {}, msg});
+            outcomes.push_back({source_names[i], 0, {}, msg, std::nullopt, 0});
         }
     }
 
@@ -160,15 +215,22 @@ asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr
                    });
 
     wait_group syncs(ex);
-    for (auto& j : jobs)
-        asio::co_spawn(asio::make_strand(ex), sync_table(*j.src, dest, j.schema, channel, j.progress),
+    std::vector<std::optional<reconcile_report>> reports(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        auto& j = jobs[i];
+        asio::co_spawn(asio::make_strand(ex),
+                       pass_then_reconcile(*j.src, dest, j.schema, channel, j.progress, opts.reconcile, reports[i]),
                        syncs.completion());
+    }
     co_await syncs.wait();
     co_await channel.close();
     co_await writer_done.wait();
 
-    for (auto& j : jobs) {
-        table_outcome o{j.progress->name, j.progress->rows_written.load(), j.progress->cursor(), {}};
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        auto& j = jobs[i];
+        table_outcome o{j.progress->name, j.progress->rows_written.load(), j.progress->cursor(), {}, std::nullopt, 0};
+        o.reconcile = reports[i];
+        o.rows_soft_deleted = j.progress->rows_soft_deleted.load();
         if (j.progress->failed.load()) o.error = describe(j.progress->failure());
         else if (writer_error) o.error = describe(writer_error);
         outcomes.push_back(std::move(o));

@@ -30,6 +30,10 @@ public:
         auto g = co_await lock();
         co_await inner_->write(b);
     }
+    asio::awaitable<std::vector<bucket_stats>> summarize(const table_schema& s, const bucket_query& q) override {
+        auto g = co_await lock();
+        co_return co_await inner_->summarize(s, q);
+    }
     asio::awaitable<std::vector<state_row>> list_state() override {
         auto g = co_await lock();
         co_return co_await inner_->list_state();

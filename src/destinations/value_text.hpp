@@ -29,6 +29,15 @@ constexpr bool cell_fits(value_type column, value_type cell) noexcept {
     return texty(column) && texty(cell);
 }
 
+// Reconcile bounds (ms) as µs. Saturating: an instant too far out for int64 µs
+// is also past anything a destination stores, so it still bounds correctly.
+constexpr std::int64_t ms_to_us_saturated(std::int64_t ms) noexcept {
+    constexpr std::int64_t limit = INT64_MAX / 1000;
+    if (ms > limit) return limit * 1000;
+    if (ms < -limit) return -limit * 1000;
+    return ms * 1000;
+}
+
 // "id=5, region='eu'" for error messages (values shortened).
 std::string describe_key(const batch& b, std::size_t row);
 

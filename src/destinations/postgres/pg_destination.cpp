@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <set>
 
@@ -79,6 +80,14 @@ constexpr std::string_view columns_sql =
     "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped";
+
+std::int64_t parse_int64(std::string_view text, const std::string& what) {
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size())
+        throw error(error_kind::fatal, fmt::format("{}: unexpected value '{}' from the server", what, text));
+    return v;
+}
 
 bool same_columns(const std::vector<std::pair<std::string, value_type>>& cols, const table_schema& s) {
     return cols.size() == s.columns.size() &&
@@ -224,10 +233,32 @@ asio::awaitable<void> pg_destination::rollback_quietly() {
     if (failed && conn_) conn_->close();
 }
 
-asio::awaitable<void> pg_destination::write_transaction(table_entry& t, const batch& b, bool direct,
-                                                        std::size_t rows) {
+asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t, const batch& b, bool direct,
+                                                                 std::size_t rows) {
     const table_schema& schema = b.schema();
     const std::string now = timestamp_param(now_micros());
+    const std::string where = fmt::format("postgres destination: table {}: writing {} rows{}", t.target, rows,
+                                          direct ? " by direct COPY" : "");
+    // The sweep, worked out before BEGIN so that a bad range fails without a transaction.
+    std::string sweep;
+    std::vector<pg::param> sweep_params;
+    if (b.soft_delete_unseen_before) {
+        sweep_params.emplace_back(timestamp_param(*b.soft_delete_unseen_before));
+        if (!b.soft_delete_range) {
+            sweep = t.sweep;
+        } else {
+            const batch::sweep_range& r = *b.soft_delete_range;
+            if (r.column >= schema.columns.size() || schema.columns[r.column].type != value_type::timestamp)
+                throw error(error_kind::fatal, where + ": the sweep range's column is not a timestamp column");
+            const auto range =
+                time_range_sql(connection::quote_ident(schema.columns[r.column].name), r.lo_us, r.hi_us, 2);
+            if (range) {
+                sweep = range_sweep_sql(t.target, *range);
+                for (const std::string& p : range->params) sweep_params.emplace_back(p);
+            }
+        }
+    }
+    std::uint64_t swept = 0;
     std::exception_ptr ep;
     try {
         co_await conn_->exec(sql_begin);
@@ -248,18 +279,17 @@ asio::awaitable<void> pg_destination::write_transaction(table_entry& t, const ba
             const std::vector<pg::param> params{std::to_string(b.rows()), now, schema.source, schema.table};
             co_await conn_->exec(bump_state_sql(), params);
         }
-        if (b.soft_delete_unseen_before) {
-            const std::vector<pg::param> params{timestamp_param(*b.soft_delete_unseen_before)};
-            co_await conn_->exec(t.sweep, params);
+        if (!sweep.empty()) {
+            pg::result r = co_await conn_->exec(sweep, sweep_params);
+            swept = static_cast<std::uint64_t>(parse_int64(r.command_tuples(), where + ": soft-deleting"));
         }
         co_await conn_->exec(sql_commit);
-        co_return;
+        co_return swept;
     } catch (...) {
         ep = std::current_exception();
     }
     co_await rollback_quietly();
-    rethrow_with(ep, fmt::format("postgres destination: table {}: writing {} rows{}", t.target, rows,
-                                 direct ? " by direct COPY" : ""));
+    rethrow_with(ep, where);
 }
 
 asio::awaitable<void> pg_destination::write(const batch& b) {
@@ -274,10 +304,11 @@ asio::awaitable<void> pg_destination::write(const batch& b) {
         if (dedupe_.keep(r)) copy_.append_row(b, r, suffix, where);
 
     bool merged = !t->direct;
+    std::uint64_t swept = 0;
     if (t->direct) {
         bool conflict = false;
         try {
-            co_await write_transaction(*t, b, true, rows);
+            swept = co_await write_transaction(*t, b, true, rows);
         } catch (const pg::pg_error& e) {
             if (e.sqlstate() != "23505") throw;
             conflict = true;
@@ -290,11 +321,12 @@ asio::awaitable<void> pg_destination::write(const batch& b) {
     }
     if (merged) {
         co_await ensure_stage(*t, b.schema());
-        co_await write_transaction(*t, b, false, rows);
+        swept = co_await write_transaction(*t, b, false, rows);
     }
 
     if (b.progress) {
         b.progress->rows_written += b.rows();
+        b.progress->rows_soft_deleted += swept;
         b.progress->batches_written += 1;
         if (!b.cursor.empty()) b.progress->set_committed_cursor(b.cursor);
     }
@@ -324,6 +356,54 @@ asio::awaitable<bool> pg_destination::reset_state(const std::string& source, con
     const std::vector<pg::param> params{source, table};
     pg::result r = co_await conn_->exec(sql_reset_state, params);
     co_return r.rows() > 0;
+}
+
+asio::awaitable<std::vector<bucket_stats>> pg_destination::summarize(const table_schema& schema,
+                                                                    const bucket_query& q) {
+    co_await ensure_connected();
+    const std::string target = target_name(schema);
+    const std::string ctx = "postgres destination: table " + target + ": summarizing";
+    if (q.width_ms <= 0) throw error(error_kind::fatal, fmt::format("{}: bucket width {} ms", ctx, q.width_ms));
+    if (q.time_column >= schema.columns.size() || schema.columns[q.time_column].type != value_type::timestamp)
+        throw error(error_kind::fatal, ctx + ": the bucket column is not a timestamp column");
+    for (std::size_t c : q.int_columns)
+        if (c >= schema.columns.size())
+            throw error(error_kind::fatal, fmt::format("{}: fingerprint column {} out of range", ctx, c));
+    const column& time = schema.columns[q.time_column];
+    const std::optional<std::int64_t> lo_us =
+        q.lo_ms ? std::optional<std::int64_t>(dest::ms_to_us_saturated(*q.lo_ms)) : std::nullopt;
+    const auto range = time_range_sql(connection::quote_ident(time.name), lo_us, dest::ms_to_us_saturated(q.hi_ms), 1);
+
+    std::vector<bucket_stats> out;
+    if (!range) co_return out;
+    std::exception_ptr ep;
+    try {
+        const std::vector<pg::param> names{schema_prefix_ + schema.source,
+                                           schema.dest_table.empty() ? schema.table : schema.dest_table};
+        pg::result cols = co_await conn_->exec(columns_sql, names);
+        std::set<std::string, std::less<>> existing;
+        for (int i = 0; i < cols.rows(); ++i) existing.emplace(cols.get(i, 0));
+        // Nothing written yet (or never a time): no buckets, and no table created here.
+        if (existing.empty() || !existing.count(time.name)) co_return out;
+        std::vector<std::string> ints;
+        for (std::size_t c : q.int_columns) {
+            const std::string& n = schema.columns[c].name;
+            // A column the table gains only on its next write is NULL in every row so far.
+            ints.push_back(existing.count(n) ? connection::quote_ident(n) : "NULL::bigint");
+        }
+        const std::string sql = summarize_sql(target, connection::quote_ident(time.name), ints, q.width_ms, *range,
+                                              conn_->server_version() >= 140000);
+        const std::vector<pg::param> params(range->params.begin(), range->params.end());
+        pg::result r = co_await conn_->exec(sql, params);
+        out.reserve(static_cast<std::size_t>(r.rows()));
+        for (int i = 0; i < r.rows(); ++i)
+            out.push_back(bucket_stats{parse_int64(r.get(i, 0), ctx), parse_int64(r.get(i, 1), ctx),
+                                       parse_int64(r.get(i, 2), ctx)});
+    } catch (const pg::pg_error&) {
+        ep = std::current_exception();
+    }
+    if (ep) rethrow_with(ep, ctx);
+    co_return out;
 }
 
 }  // namespace sluice::pgdest

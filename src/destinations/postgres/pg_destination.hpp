@@ -38,6 +38,8 @@ public:
     boost::asio::awaitable<void> write(const batch& b) override;
     boost::asio::awaitable<std::vector<state_row>> list_state() override;
     boost::asio::awaitable<bool> reset_state(const std::string& source, const std::string& table) override;
+    boost::asio::awaitable<std::vector<bucket_stats>> summarize(const table_schema& schema,
+                                                               const bucket_query& q) override;
     boost::asio::awaitable<void> ping() override;
     void close() override;
     std::string describe() const override { return description_; }
@@ -61,8 +63,9 @@ private:
     boost::asio::awaitable<table_entry*> entry_for(const table_schema& schema);
     boost::asio::awaitable<void> ensure_stage(table_entry& t, const table_schema& schema);
     // One transaction: COPY (direct or into the stage + merge), state, sweep.
-    boost::asio::awaitable<void> write_transaction(table_entry& t, const batch& b, bool direct,
-                                                   std::size_t rows);
+    // Returns the number of rows the sweep marked deleted.
+    boost::asio::awaitable<std::uint64_t> write_transaction(table_entry& t, const batch& b, bool direct,
+                                                            std::size_t rows);
     boost::asio::awaitable<void> rollback_quietly();
 
     std::string dsn_;

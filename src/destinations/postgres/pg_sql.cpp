@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "destinations/value_text.hpp"
 #include "sluice/pg/connection.hpp"
+#include "sluice/reconcile.hpp"
 
 namespace sluice::pgdest {
 namespace {
@@ -84,6 +86,66 @@ std::string merge_sql(const std::string& target, const std::string& stage, const
 std::string sweep_sql(const std::string& target) {
     return fmt::format("UPDATE {0} SET {1} = true WHERE {2} < $1::timestamptz AND NOT {1}", target,
                        qi(deleted_column), qi(synced_at_column));
+}
+
+namespace {
+
+// 4714-11-24 BC 00:00 UTC, PostgreSQL's earliest timestamptz.
+constexpr std::int64_t pg_min_us = -210'866'803'200'000'000;
+
+std::string pg_timestamp(std::int64_t us) {
+    char buf[max_timestamp_text];
+    return std::string(buf, dest::write_timestamp_pg(buf, us));
+}
+
+}  // namespace
+
+std::string epoch_ms_sql(const std::string& col, bool numeric_extract) {
+    if (numeric_extract) return fmt::format("floor(extract(epoch from {}) * 1000)::bigint", col);
+    return fmt::format("round(extract(epoch from date_trunc('milliseconds', {} AT TIME ZONE 'UTC')) * 1000)::bigint",
+                       col);
+}
+
+std::optional<time_range> time_range_sql(const std::string& col, std::optional<std::int64_t> lo_us,
+                                         std::optional<std::int64_t> hi_us, int first_param) {
+    if (lo_us && hi_us && *lo_us >= *hi_us) return std::nullopt;
+    if (hi_us && *hi_us <= pg_min_us) return std::nullopt;
+    time_range r;
+    int n = first_param;
+    // Below PostgreSQL's range the bound would be rejected; it excludes nothing anyway.
+    if (lo_us && *lo_us > pg_min_us) {
+        r.where = fmt::format("{} >= ${}::timestamptz", col, n++);
+        r.params.push_back(pg_timestamp(*lo_us));
+    }
+    if (hi_us) {
+        if (!r.where.empty()) r.where += " AND ";
+        r.where += fmt::format("{} < ${}::timestamptz", col, n++);
+        r.params.push_back(pg_timestamp(*hi_us));
+    }
+    if (r.where.empty()) r.where = col + " IS NOT NULL";
+    return r;
+}
+
+std::string range_sweep_sql(const std::string& target, const time_range& range) {
+    return fmt::format("UPDATE {0} SET {1} = true WHERE {2} < $1::timestamptz AND NOT {1} AND {3}", target,
+                       qi(deleted_column), qi(synced_at_column), range.where);
+}
+
+std::string summarize_sql(const std::string& target, const std::string& time_col,
+                          const std::vector<std::string>& int_values, std::int64_t width_ms,
+                          const time_range& range, bool numeric_extract) {
+    // The subquery names the epoch once; its aliases (e, v0, v1, ...) are all the
+    // outer query sees, so user column names cannot collide with them. % and /
+    // on bigint truncate toward zero, as the contract's formulas assume.
+    std::string inner = epoch_ms_sql(time_col, numeric_extract) + " AS e";
+    std::string fp = fmt::format("(e % {})", fingerprint_modulus);
+    for (std::size_t i = 0; i < int_values.size(); ++i) {
+        inner += fmt::format(", {} AS v{}", int_values[i], i);
+        fp += fmt::format(" + (coalesce(v{}, 0) % {})", i, fingerprint_modulus);
+    }
+    return fmt::format("SELECT {}, count(*), sum({}) FROM (SELECT {} FROM {} WHERE NOT {} AND {}) s "
+                       "GROUP BY 1 ORDER BY 1",
+                       floor_div_sql("e", width_ms), fp, inner, target, qi(deleted_column), range.where);
 }
 
 std::string create_state_sql() {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "destinations/sqlite/sqlite_handle.hpp"
+#include "sluice/reconcile.hpp"
 
 namespace sluice::sqlite {
 
@@ -78,6 +79,68 @@ std::string upsert_sql(const std::string& table, const table_schema& schema) {
 std::string sweep_sql(const std::string& table) {
     return fmt::format("UPDATE {0} SET {1} = 1 WHERE {2} < ?1 AND {1} = 0", quote_ident(table),
                        quote_ident(deleted_column), quote_ident(synced_at_column));
+}
+
+namespace {
+
+// [0000-01-01T00:00:00Z, 10000-01-01T00:00:00Z) in µs: where the ISO text has
+// its fixed 27 characters and sorts like the instant.
+constexpr std::int64_t fixed_width_min_us = -62'167'219'200'000'000;
+constexpr std::int64_t fixed_width_end_us = 253'402'300'800'000'000;
+constexpr int fixed_width_length = 27;  // "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+
+}  // namespace
+
+std::string epoch_ms_sql(const std::string& col) {
+    // strftime('%s') is integer arithmetic on SQLite's ms Julian day: exact,
+    // unlike julianday(). The fraction's first three digits floor to the ms,
+    // also before 1970 (the text's seconds are already the floor).
+    return fmt::format("(CAST(strftime('%s', substr({0}, 1, 19)) AS INTEGER) * 1000 + "
+                       "CAST(substr({0}, 21, 3) AS INTEGER))",
+                       col);
+}
+
+std::optional<time_range> time_range_sql(const std::string& col, std::optional<std::int64_t> lo_us,
+                                         std::optional<std::int64_t> hi_us, int first_param) {
+    if (lo_us && hi_us && *lo_us >= *hi_us) return std::nullopt;
+    if (lo_us && *lo_us >= fixed_width_end_us) return std::nullopt;
+    if (hi_us && *hi_us <= fixed_width_min_us) return std::nullopt;
+    time_range r;
+    r.where = fmt::format("length({}) = {}", col, fixed_width_length);
+    int n = first_param;
+    // A bound beyond the fixed-width years would format to text that no longer
+    // sorts like the instant; the length test already implies it.
+    if (lo_us && *lo_us > fixed_width_min_us) {
+        r.where += fmt::format(" AND {} >= ?{}", col, n++);
+        r.params.push_back(format_timestamp_micros(*lo_us));
+    }
+    if (hi_us && *hi_us < fixed_width_end_us) {
+        r.where += fmt::format(" AND {} < ?{}", col, n++);
+        r.params.push_back(format_timestamp_micros(*hi_us));
+    }
+    return r;
+}
+
+std::string range_sweep_sql(const std::string& table, const time_range& range) {
+    return fmt::format("UPDATE {0} SET {1} = 1 WHERE {2} < ?1 AND {1} = 0 AND {3}", quote_ident(table),
+                       quote_ident(deleted_column), quote_ident(synced_at_column), range.where);
+}
+
+std::string summarize_sql(const std::string& table, const std::string& time_col,
+                          const std::vector<std::string>& int_values, std::int64_t width_ms,
+                          const time_range& range) {
+    // The subquery names the epoch once; its aliases (e, v0, v1, ...) are all the
+    // outer query sees, so user column names cannot collide with them.
+    std::string inner = epoch_ms_sql(time_col) + " AS e";
+    std::string fp = fmt::format("(e % {})", fingerprint_modulus);
+    for (std::size_t i = 0; i < int_values.size(); ++i) {
+        inner += fmt::format(", {} AS v{}", int_values[i], i);
+        fp += fmt::format(" + (coalesce(v{}, 0) % {})", i, fingerprint_modulus);
+    }
+    return fmt::format("SELECT {}, count(*), sum({}) FROM (SELECT {} FROM {} WHERE {} = 0 AND {}) "
+                       "GROUP BY 1 ORDER BY 1",
+                       floor_div_sql("e", width_ms), fp, inner, quote_ident(table), quote_ident(deleted_column),
+                       range.where);
 }
 
 std::string create_state_sql() {

@@ -43,6 +43,9 @@ void sqlite_destination::open_db() {
     db_.open(path_);
     const std::string ctx = "sqlite destination " + path_ + ": configuring";
     try {
+        // First: the WAL switch and the recovery after a crash need locks that a
+        // reader (a monitoring query, the previous process's last moments) may hold.
+        db_.exec("PRAGMA busy_timeout=10000", ctx);
         statement mode = db_.prepare("PRAGMA journal_mode=WAL", ctx);
         if (mode.step(ctx) && fold(mode.column_text(0)) != "wal")
             spdlog::warn("sqlite destination {}: WAL mode unavailable (journal_mode={}); commits stay atomic "
@@ -51,7 +54,7 @@ void sqlite_destination::open_db() {
         // An 8 MiB page cache: upserts touch the table's rightmost pages and the
         // key index, so a larger cache buys little and the whole process must
         // stay under 64 MiB whatever the table size.
-        db_.exec("PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA cache_size=-8192; "
+        db_.exec("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192; "
                  "PRAGMA foreign_keys=OFF",
                  ctx);
         db_.exec(create_state_sql(), "sqlite destination " + path_ + ": creating " + state_table);
@@ -200,6 +203,47 @@ boost::asio::awaitable<bool> sqlite_destination::reset_state(const std::string& 
         q.step(ctx);
         return db_.changes() > 0;
     });
+}
+
+boost::asio::awaitable<std::vector<bucket_stats>> sqlite_destination::summarize(const table_schema& schema,
+                                                                                 const bucket_query& q) {
+    co_return co_await run_on(thread_.get_executor(), [this, &schema, &q] { return summarize_on_thread(schema, q); });
+}
+
+std::vector<bucket_stats> sqlite_destination::summarize_on_thread(const table_schema& schema, const bucket_query& q) {
+    require_open("summarize");
+    const std::string name = sqlite_table_name(schema);
+    const std::string ctx = fmt::format("sqlite destination: table {}: summarizing", quote_ident(name));
+    if (q.width_ms <= 0) throw error(error_kind::fatal, fmt::format("{}: bucket width {} ms", ctx, q.width_ms));
+    if (q.time_column >= schema.columns.size() || schema.columns[q.time_column].type != value_type::timestamp)
+        throw error(error_kind::fatal, ctx + ": the bucket column is not a timestamp column");
+    for (std::size_t c : q.int_columns)
+        if (c >= schema.columns.size())
+            throw error(error_kind::fatal, fmt::format("{}: fingerprint column {} out of range", ctx, c));
+
+    std::set<std::string> existing;
+    statement info = db_.prepare("SELECT name FROM pragma_table_info(?1)", ctx);
+    info.bind_text(1, name);
+    while (info.step(ctx)) existing.insert(fold(info.column_text(0)));
+    const column& time = schema.columns[q.time_column];
+    // Nothing written yet (or never a time): no buckets, and no table created here.
+    if (existing.empty() || !existing.count(fold(time.name))) return {};
+    std::vector<std::string> ints;
+    for (std::size_t c : q.int_columns) {
+        const std::string& n = schema.columns[c].name;
+        // A column the table gains only on its next write is NULL in every row so far.
+        ints.push_back(existing.count(fold(n)) ? quote_ident(n) : "NULL");
+    }
+
+    const std::optional<std::int64_t> lo_us =
+        q.lo_ms ? std::optional<std::int64_t>(dest::ms_to_us_saturated(*q.lo_ms)) : std::nullopt;
+    const auto range = time_range_sql(quote_ident(time.name), lo_us, dest::ms_to_us_saturated(q.hi_ms), 1);
+    if (!range) return {};
+    statement s = db_.prepare(summarize_sql(name, quote_ident(time.name), ints, q.width_ms, *range), ctx);
+    for (std::size_t i = 0; i < range->params.size(); ++i) s.bind_text(static_cast<int>(i) + 1, range->params[i]);
+    std::vector<bucket_stats> out;
+    while (s.step(ctx)) out.push_back(bucket_stats{s.column_int64(0), s.column_int64(1), s.column_int64(2)});
+    return out;
 }
 
 }  // namespace sqlite

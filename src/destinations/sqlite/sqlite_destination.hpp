@@ -14,6 +14,7 @@
 // re-reads from the older cursor: nothing is lost or duplicated either way.
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -37,6 +38,8 @@ public:
     boost::asio::awaitable<void> write(const batch& b) override;
     boost::asio::awaitable<std::vector<state_row>> list_state() override;
     boost::asio::awaitable<bool> reset_state(const std::string& source, const std::string& table) override;
+    boost::asio::awaitable<std::vector<bucket_stats>> summarize(const table_schema& schema,
+                                                               const bucket_query& q) override;
     boost::asio::awaitable<void> ping() override;
     void close() override;
     std::string describe() const override { return "sqlite " + path_; }
@@ -58,7 +61,10 @@ private:
     void require_open(const char* what) const;
     void prepare_on_thread(const table_schema& schema);
     table_entry& entry_for(const table_schema& schema);
-    void write_on_thread(const batch& b);
+    // Returns the number of rows the batch's sweep marked deleted.
+    std::uint64_t write_on_thread(const batch& b);
+    std::uint64_t sweep_on_thread(table_entry& t, const batch& b, const std::string& where);
+    std::vector<bucket_stats> summarize_on_thread(const table_schema& schema, const bucket_query& q);
     void bind_row(table_entry& t, const batch& b, std::size_t row, const std::string& where);
 
     std::string path_;

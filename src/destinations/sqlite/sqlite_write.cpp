@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "destinations/sqlite/run_on.hpp"
+#include "destinations/sqlite/sqlite_ddl.hpp"
 #include "destinations/sqlite/sqlite_destination.hpp"
 #include "destinations/value_text.hpp"
 #include "sluice/error.hpp"
@@ -83,7 +84,7 @@ void sqlite_destination::bind_row(table_entry& t, const batch& b, std::size_t ro
     }
 }
 
-void sqlite_destination::write_on_thread(const batch& b) {
+std::uint64_t sqlite_destination::write_on_thread(const batch& b) {
     require_open("write");
     const table_schema& schema = b.schema();
     table_entry& t = entry_for(schema);
@@ -92,7 +93,7 @@ void sqlite_destination::write_on_thread(const batch& b) {
 
     char now[max_timestamp_text];
     const std::string_view now_text(now, write_timestamp_micros(now, now_micros()));
-    char sweep_before[max_timestamp_text];
+    std::uint64_t swept = 0;
 
     db_.exec("BEGIN IMMEDIATE", where + ": beginning a transaction");
     try {
@@ -123,24 +124,44 @@ void sqlite_destination::write_on_thread(const batch& b) {
             bump_state_.bind_text(4, schema.table);
             bump_state_.step(where + ": counting rows");
         }
-        if (b.soft_delete_unseen_before) {
-            const std::string_view before(
-                sweep_before, write_timestamp_micros(sweep_before, *b.soft_delete_unseen_before));
-            t.sweep.bind_text(1, before);
-            t.sweep.step(fmt::format("{}: soft-deleting rows not seen since {}", where, before));
-            t.sweep.reset();
-        }
+        if (b.soft_delete_unseen_before) swept = sweep_on_thread(t, b, where);
         db_.exec("COMMIT", where + ": committing");
     } catch (...) {
         db_.rollback_quietly();
         throw;
     }
+    return swept;
+}
+
+std::uint64_t sqlite_destination::sweep_on_thread(table_entry& t, const batch& b, const std::string& where) {
+    char buf[max_timestamp_text];
+    const std::string_view before(buf, write_timestamp_micros(buf, *b.soft_delete_unseen_before));
+    const std::string ctx = fmt::format("{}: soft-deleting rows not seen since {}", where, before);
+    if (!b.soft_delete_range) {
+        t.sweep.bind_text(1, before);
+        t.sweep.step(ctx);
+        t.sweep.reset();
+        return static_cast<std::uint64_t>(db_.changes());
+    }
+    const batch::sweep_range& r = *b.soft_delete_range;
+    const table_schema& schema = b.schema();
+    if (r.column >= schema.columns.size() || schema.columns[r.column].type != value_type::timestamp)
+        throw error(error_kind::fatal, ctx + ": the sweep range's column is not a timestamp column");
+    const auto range = time_range_sql(quote_ident(schema.columns[r.column].name), r.lo_us, r.hi_us, 2);
+    if (!range) return 0;
+    // Rare (one per reconciled range), so prepared per use rather than cached.
+    statement s = db_.prepare(range_sweep_sql(sqlite_table_name(schema), *range), ctx);
+    s.bind_text(1, before);
+    for (std::size_t i = 0; i < range->params.size(); ++i) s.bind_text(static_cast<int>(i) + 2, range->params[i]);
+    s.step(ctx);
+    return static_cast<std::uint64_t>(db_.changes());
 }
 
 boost::asio::awaitable<void> sqlite_destination::write(const batch& b) {
-    co_await run_on(thread_.get_executor(), [this, &b] { write_on_thread(b); });
+    const std::uint64_t swept = co_await run_on(thread_.get_executor(), [this, &b] { return write_on_thread(b); });
     if (b.progress) {
         b.progress->rows_written += b.rows();
+        b.progress->rows_soft_deleted += swept;
         b.progress->batches_written += 1;
         if (!b.cursor.empty()) b.progress->set_committed_cursor(b.cursor);
     }
