@@ -13,6 +13,7 @@
 #include "sluice/progress.hpp"
 #include "sources/postgres/catalog.hpp"
 #include "sources/postgres/reader.hpp"
+#include "sources/postgres/type_map.hpp"
 #include "sources/postgres/schema_builder.hpp"
 
 namespace sluice {
@@ -82,6 +83,43 @@ public:
             failure = with_context(std::current_exception(), schema->qualified_name() + ": reading");
         }
         // Dropping the connection ends the transaction and its server-side cursor.
+        conn.close();
+        if (failure) std::rethrow_exception(failure);
+    }
+
+    bool can_reconcile(const table_schema& schema) const override {
+        return schema.mode == sync_mode::incremental && schema.cursor_column &&
+               postgres::is_timestamp_source(schema.columns[*schema.cursor_column]);
+    }
+
+    asio::awaitable<std::vector<bucket_stats>> summarize(table_schema_ptr schema, bucket_query q) override {
+        pg::connection conn(ex_);
+        std::vector<bucket_stats> out;
+        std::exception_ptr failure;
+        try {
+            co_await connect(conn);
+            out = co_await postgres::summarize(conn, *schema, q);
+        } catch (...) {
+            failure = with_context(std::current_exception(), schema->qualified_name() + ": summarizing");
+        }
+        conn.close();
+        if (failure) std::rethrow_exception(failure);
+        co_return out;
+    }
+
+    asio::awaitable<void> reread(table_schema_ptr schema, std::int64_t lo_ms, std::int64_t hi_ms,
+                                 batch_sink& sink) override {
+        const auto* tc = table_config(schema->table);
+        pg::connection conn(ex_);
+        std::exception_ptr failure;
+        try {
+            co_await connect(conn);
+            postgres::read_context ctx{conn, schema, sink, tc ? tc->settings : cfg_.settings,
+                                       conn.is_redshift() || cfg_.type == "redshift"};
+            co_await postgres::read_range(ctx, lo_ms, hi_ms);
+        } catch (...) {
+            failure = with_context(std::current_exception(), schema->qualified_name() + ": re-reading");
+        }
         conn.close();
         if (failure) std::rethrow_exception(failure);
     }

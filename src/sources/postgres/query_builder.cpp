@@ -169,4 +169,42 @@ read_query content_order_query(const table_schema& s) {
     return q;
 }
 
+read_query summary_query(const table_schema& s, const bucket_query& q, const std::optional<std::string>& lo,
+                         const std::string& hi) {
+    const auto& c = s.columns[q.time_column];
+    const auto col = qi(c.name);
+    const std::string P = std::to_string(fingerprint_modulus);
+    // extract(epoch) is exact (numeric) and reads timestamp without time zone as UTC,
+    // like the decoder: the same instant the destination stores.
+    std::string inner = fmt::format("SELECT floor(extract(epoch from {}) * 1000)::bigint AS ms", col);
+    for (std::size_t i = 0; i < q.int_columns.size(); ++i)
+        inner += fmt::format(", {} AS i{}", qi(s.columns[q.int_columns[i]].name), i);
+    read_query out;
+    inner += " FROM " + s.source_table + " WHERE ";
+    if (lo) {
+        inner += fmt::format("{} >= {} AND ", col, placeholder(s, q.time_column, 1));
+        out.params.push_back(*lo);
+    }
+    inner += fmt::format("{} < {}", col, placeholder(s, q.time_column, out.params.size() + 1));
+    out.params.push_back(hi);
+    std::string fp = fmt::format("(ms % {})", P);
+    for (std::size_t i = 0; i < q.int_columns.size(); ++i) fp += fmt::format(" + (coalesce(i{}, 0) % {})", i, P);
+    out.sql = fmt::format("SELECT {} AS b, count(*), sum({})::bigint FROM ({}) x GROUP BY 1 ORDER BY 1",
+                          floor_div_sql("ms", q.width_ms), fp, inner);
+    return out;
+}
+
+read_query range_query(const table_schema& s, const std::string& lo, const std::string& hi) {
+    const std::size_t ci = *s.cursor_column;
+    const auto col = qi(s.columns[ci].name);
+    std::vector<std::size_t> order{ci};
+    if (!s.synthetic_key) order.insert(order.end(), s.key.begin(), s.key.end());
+    read_query out;
+    out.sql = base_select(s) + fmt::format(" WHERE {} >= {} AND {} < {}", col, placeholder(s, ci, 1), col,
+                                           placeholder(s, ci, 2)) +
+              order_by(s, order, false);
+    out.params = {lo, hi};
+    return out;
+}
+
 }  // namespace sluice::postgres

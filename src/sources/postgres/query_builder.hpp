@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sluice/pg/connection.hpp"
+#include "sluice/reconcile.hpp"
 #include "sluice/schema.hpp"
 
 namespace sluice::postgres {
@@ -56,6 +57,13 @@ read_query group_page_query(const table_schema& s, const std::optional<std::stri
                             const std::optional<std::string>& upper);
 // Every row whose cursor is NULL (one group, read once in the initial pass).
 read_query null_group_query(const table_schema& s);
+
+// Reconcile (reconcile.hpp): per bucket of the timestamp cursor, count and
+// fingerprint, with $1/$2 the bounds as timestamps ($1 absent when lo is).
+read_query summary_query(const table_schema& s, const bucket_query& q, const std::optional<std::string>& lo,
+                         const std::string& hi);
+// Every row with lo <= c < hi in (cursor, key) order: a reconcile re-read.
+read_query range_query(const table_schema& s, const std::string& lo, const std::string& hi);
 
 // Full pass of a table without key: ordered by every column's text, so identical
 // rows are adjacent and get their occurrence numbers in one run.

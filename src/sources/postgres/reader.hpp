@@ -41,6 +41,10 @@ struct read_context {
 
 boost::asio::awaitable<void> read_keyset(read_context& ctx, const std::optional<cursor_state>& saved);
 boost::asio::awaitable<void> read_groups(read_context& ctx, const std::optional<cursor_state>& saved);
+// Reconcile (range_reader.cpp): rows with lo <= cursor < hi, and bucket summaries.
+boost::asio::awaitable<void> read_range(read_context& ctx, std::int64_t lo_ms, std::int64_t hi_ms);
+boost::asio::awaitable<std::vector<bucket_stats>> summarize(pg::connection& conn, const table_schema& s,
+                                                            const bucket_query& q);
 
 // Shared by both readers.
 class batch_builder {
