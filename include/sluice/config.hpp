@@ -38,6 +38,7 @@ struct table_settings {
     int max_parallel_workers = 2;
     int max_in_flight = 4;
     duration freshness_threshold{0};  // daemon: /readyz fails when older; 0 = no threshold
+    duration reconcile_interval{0};   // daemon: delete/drift detection this often; 0 = never
 
     bool operator==(const table_settings&) const = default;
 };
@@ -103,13 +104,16 @@ struct source_config {
     // postgres / redshift
     std::string dsn;
     std::optional<std::string> password;  // password / password_file
-    std::string schema = "public";
+    std::string schema = "public";  // druid: "druid"
     // questdb / druid
     std::string url;
     std::string username;
     std::string ca_file;     // extra trust anchors (PEM) for https
     bool verify_tls = true;  // https: verify chain and host name
     duration request_timeout{std::chrono::seconds(120)};  // `timeout`: one whole HTTP request
+    // druid: `query_context:` entries merged into every query's context, each
+    // value as JSON text ("60000", "true", "\"high\""); `schema` is the Druid schema.
+    std::map<std::string, std::string> query_context;
     // hbase
     std::string host = "127.0.0.1";
     int port = 9090;

@@ -25,6 +25,7 @@ int main(int argc, char** argv);
 int run_check(const options& opts);
 int run_discover(const options& opts);
 int run_once(const options& opts);
+int run_reconcile(const options& opts);
 int run_state(const options& opts);
 int run_daemon(const options& opts);  // `run`
 int run_reload(const options& opts);

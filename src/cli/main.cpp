@@ -18,6 +18,8 @@ commands:
   check                 validate the config and reach every source and the destination
   discover              print the discovered tables, columns, types, keys and cursors (JSON)
   once                  one incremental pass over every table, then exit
+  reconcile [TABLE]     a pass, then delete/drift detection: compare source and destination per
+                        time bucket, re-read differing buckets, soft-delete vanished rows
   run                   the daemon: sync every table every poll_interval until SIGTERM/SIGINT;
                         SIGHUP reloads the config; HTTP /healthz /readyz /status /metrics
   reload [--pid PID]    validate the config, then send SIGHUP to the running daemon
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
     if (opts.command == "check") return run_check(opts);
     if (opts.command == "discover") return run_discover(opts);
     if (opts.command == "once") return run_once(opts);
+    if (opts.command == "reconcile") return run_reconcile(opts);
     if (opts.command == "state") return run_state(opts);
     if (opts.command == "run") return run_daemon(opts);
     if (opts.command == "reload") return run_reload(opts);

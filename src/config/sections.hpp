@@ -18,6 +18,7 @@ struct settings_override {
     std::optional<int> max_parallel_workers;
     std::optional<int> max_in_flight;
     std::optional<duration> freshness_threshold;
+    std::optional<duration> reconcile_interval;
 };
 
 const std::vector<std::string_view>& settings_keys();

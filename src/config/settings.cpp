@@ -6,7 +6,7 @@ namespace sluice::config::detail {
 const std::vector<std::string_view>& settings_keys() {
     static const std::vector<std::string_view> keys = {"poll_interval", "lookback", "batch_size",
                                                        "max_parallel_workers", "max_in_flight",
-                                                       "freshness_threshold"};
+                                                       "freshness_threshold", "reconcile_interval"};
     return keys;
 }
 
@@ -19,6 +19,7 @@ settings_override read_settings(context& ctx, const mapping& m) {
     if (auto f = m.get("max_parallel_workers")) out.max_parallel_workers = ctx.positive_int(*f);
     if (auto f = m.get("max_in_flight")) out.max_in_flight = ctx.positive_int(*f);
     if (auto f = m.get("freshness_threshold")) out.freshness_threshold = ctx.duration_value(*f, true);
+    if (auto f = m.get("reconcile_interval")) out.reconcile_interval = ctx.duration_value(*f, true);
     return out;
 }
 
@@ -29,6 +30,7 @@ table_settings merge(table_settings base, const settings_override& over) {
     if (over.max_parallel_workers) base.max_parallel_workers = *over.max_parallel_workers;
     if (over.max_in_flight) base.max_in_flight = *over.max_in_flight;
     if (over.freshness_threshold) base.freshness_threshold = *over.freshness_threshold;
+    if (over.reconcile_interval) base.reconcile_interval = *over.reconcile_interval;
     return base;
 }
 

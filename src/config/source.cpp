@@ -1,11 +1,14 @@
 // One entry of `sources:`: its connection keys (which depend on its type) and its tables.
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "config/dsn_secrets.hpp"
 #include "config/sections.hpp"
+#include "sluice/json.hpp"
 
 namespace sluice::config::detail {
 
@@ -16,8 +19,11 @@ const std::vector<std::string_view> source_types = {"postgres", "redshift", "que
 std::vector<std::string_view> type_keys(std::string_view type) {
     if (type == "postgres" || type == "redshift")
         return {"dsn", "dsn_file", "password", "password_file", "schema"};
-    if (type == "questdb" || type == "druid")
+    if (type == "questdb")
         return {"url", "username", "password", "password_file", "use_ssl", "ca_file", "verify_tls", "timeout"};
+    if (type == "druid")
+        return {"url",     "username",   "password", "password_file", "use_ssl",
+                "ca_file", "verify_tls", "timeout",  "schema",        "query_context"};
     if (type == "hbase")
         return {"host", "port", "transport", "protocol", "client", "table_prefix", "table_prefix_separator",
                 "timeout"};
@@ -40,6 +46,57 @@ bool valid_source_name(const std::string& name) {
     return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     });
+}
+
+// A YAML scalar as the JSON value Druid should see: plain numbers and booleans
+// stay typed (timeout: 60000 is a number), quoted or other text is a string.
+std::string scalar_json(const YAML::Node& node) {
+    const std::string text = node.Scalar();
+    if (node.Tag() != "!") {
+        if (text == "true" || text == "false") return text;
+        if (text == "null" || text == "~") return "null";
+        const char* begin = text.data();
+        const char* end = begin + text.size();
+        std::int64_t i = 0;
+        if (auto r = std::from_chars(begin, end, i); r.ec == std::errc{} && r.ptr == end) return text;
+        double d = 0;
+        if (auto r = std::from_chars(begin, end, d); r.ec == std::errc{} && r.ptr == end && std::isfinite(d))
+            return text;
+    }
+    return json::quote(text);
+}
+
+void read_druid_keys(context& ctx, const mapping& m, source_config& out) {
+    out.schema = "druid";
+    if (auto f = m.get("schema")) {
+        if (auto v = ctx.non_empty_text(*f)) out.schema = *v;
+    }
+    const auto f = m.get("query_context");
+    if (!f) return;
+    if (!f->node.IsMap()) {
+        ctx.report(*f, "expected a mapping of query context keys to values, e.g. { timeout: 60000, priority: 10 }");
+        return;
+    }
+    for (const auto& item : f->node) {
+        const auto key = item.first.as<std::string>();
+        const field value{item.second, f->path + "." + key, line_of(item.second)};
+        if (key == "sqlQueryId" || key == "sqlTimeZone" || key == "sqlStringifyArrays") {
+            ctx.report(value, fmt::format("'{}' is set by sluice (query cancellation, UTC timestamps, JSON "
+                                          "arrays) and cannot be configured",
+                                          key));
+            continue;
+        }
+        if (!item.second.IsScalar()) {
+            ctx.report(value, "expected a scalar value (number, boolean or text)");
+            continue;
+        }
+        if (auto v = ctx.text(value)) {
+            // ${ENV} was expanded by text(); keep the original tag for typing.
+            YAML::Node expanded(*v);
+            expanded.SetTag(item.second.Tag());
+            out.query_context[key] = scalar_json(expanded);
+        }
+    }
 }
 
 void read_connection(context& ctx, const mapping& m, source_config& out) {
@@ -89,6 +146,7 @@ void read_connection(context& ctx, const mapping& m, source_config& out) {
         if (auto f = m.get("timeout")) {
             if (auto v = ctx.duration_value(*f, false)) out.request_timeout = *v;
         }
+        if (type == "druid") read_druid_keys(ctx, m, out);
     } else if (type == "hbase") {
         if (auto f = m.get("host")) {
             if (auto v = ctx.non_empty_text(*f)) out.host = *v;

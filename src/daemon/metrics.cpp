@@ -67,6 +67,18 @@ void table_metrics(exposition& e, const status_snapshot& s, std::int64_t now_us)
     per_table<std::uint64_t>(e, s, "sluice_watchdog_restarts_total", "counter",
                              "Sync tasks restarted for making no progress.",
                              counter_fn([](const table_status& t) { return t.watchdog_restarts; }));
+    per_table<std::uint64_t>(e, s, "sluice_reconciles_total", "counter",
+                             "Completed delete/drift detection runs.",
+                             counter_fn([](const table_status& t) { return t.reconciles; }));
+    per_table<std::uint64_t>(e, s, "sluice_reconcile_mismatches_total", "counter",
+                             "Time buckets found different from the source and repaired by a re-read.",
+                             counter_fn([](const table_status& t) { return t.reconcile_mismatches; }));
+    per_table<std::uint64_t>(e, s, "sluice_reconcile_rows_reread_total", "counter",
+                             "Rows re-read from the source by delete/drift detection.",
+                             counter_fn([](const table_status& t) { return t.reconcile_rows_reread; }));
+    per_table<std::uint64_t>(e, s, "sluice_rows_soft_deleted_total", "counter",
+                             "Rows marked _sluice_deleted because the source no longer has them.",
+                             counter_fn([](const table_status& t) { return t.rows_soft_deleted; }));
     per_table<double>(e, s, "sluice_last_sync_duration_seconds", "gauge", "Duration of the last sync pass.",
                       gauge_fn([](const table_status& t) { return t.last_duration_s; }));
     per_table<double>(e, s, "sluice_last_success_timestamp_seconds", "gauge",

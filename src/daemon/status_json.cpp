@@ -48,10 +48,16 @@ void write_table(json::writer& w, const table_status& t, std::int64_t now_us) {
     w.key("errors").value(t.errors);
     w.key("retries").value(t.retries);
     w.key("watchdog_restarts").value(t.watchdog_restarts);
+    w.key("reconciles").value(t.reconciles);
+    w.key("reconcile_mismatches").value(t.reconcile_mismatches);
+    w.key("reconcile_rows_reread").value(t.reconcile_rows_reread);
+    w.key("rows_soft_deleted").value(t.rows_soft_deleted);
     w.key("last_success");
     write_time(w, t.last_success_us);
     w.key("last_attempt");
     write_time(w, t.last_attempt_us);
+    w.key("last_reconcile");
+    write_time(w, t.last_reconcile_us);
     w.key("last_duration_s").value(t.last_duration_s);
     w.key("last_error");
     if (t.last_error.empty())

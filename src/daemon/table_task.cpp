@@ -221,6 +221,14 @@ asio::awaitable<void> table_task::run(task_env& env, discovered_fn on_discovered
         });
         const auto t0 = clock::now();
         co_await sync_table(*src, env.dest, schema, env.channel, progress);
+        const bool reconcile_due =
+            settings.reconcile_interval.count() > 0 &&
+            (!last_reconcile_ || clock::now() - *last_reconcile_ >= settings.reconcile_interval);
+        std::optional<reconcile_report> reconciled;
+        if (reconcile_due && !stop_.load() && !progress->failed.load()) {
+            reconciled = co_await reconcile_after_pass(*src, env.dest, schema, env.channel, progress);
+            last_reconcile_ = clock::now();  // also when unsupported or failed: no retry storm
+        }
         in_pass_.store(false);
         if (stop_.load()) break;
         const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
@@ -233,6 +241,13 @@ asio::awaitable<void> table_task::run(task_env& env, discovered_fn on_discovered
             set_status(env, [&](table_status& s) {
                 s.state = table_state::idle;
                 ++s.passes;
+                s.rows_soft_deleted += progress->rows_soft_deleted.load();
+                if (reconciled) {
+                    ++s.reconciles;
+                    s.reconcile_mismatches += reconciled->buckets_mismatched;
+                    s.reconcile_rows_reread += reconciled->rows_reread;
+                    s.last_reconcile_us = now_us();
+                }
                 s.last_success_us = now_us();
                 s.last_duration_s = seconds;
                 s.last_error.clear();

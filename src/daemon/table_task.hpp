@@ -101,6 +101,7 @@ private:
     std::shared_ptr<table_progress> progress_;
     std::uint64_t done_rows_ = 0, done_batches_ = 0;  // from the task's earlier passes
     std::uint64_t base_rows_ = 0, base_batches_ = 0;  // from earlier tasks of the same table
+    std::optional<clock::time_point> last_reconcile_;  // task strand only; none yet: a reconcile is due
 
     // Supervisor strand only.
     std::uint64_t seen_batches_ = 0;

@@ -29,6 +29,12 @@ struct table_status {
     std::uint64_t errors = 0;            // failed passes
     std::uint64_t retries = 0;           // backoff retries
     std::uint64_t watchdog_restarts = 0; // tasks restarted for making no progress
+    // Delete and drift detection (reconcile_interval > 0)
+    std::uint64_t reconciles = 0;              // completed reconcile runs
+    std::uint64_t reconcile_mismatches = 0;    // differing buckets found (and repaired by a re-read)
+    std::uint64_t reconcile_rows_reread = 0;
+    std::uint64_t rows_soft_deleted = 0;       // rows marked _sluice_deleted (full passes and reconciles)
+    std::optional<std::int64_t> last_reconcile_us;
     std::optional<std::int64_t> last_success_us;  // end of the last successful pass (UTC µs)
     std::optional<std::int64_t> last_attempt_us;
     double last_duration_s = 0;          // duration of the last pass

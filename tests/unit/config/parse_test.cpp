@@ -269,3 +269,35 @@ TEST_CASE("duplicate keys are problems, not silent overrides") {
     CHECK(p.path == "log.level");
     CHECK(p.message == "duplicate key 'level' (first at line 2)");
 }
+
+TEST_CASE("druid: schema and query_context") {
+    const auto cfg = parse_ok(R"(sources:
+  - name: d
+    type: druid
+    url: http://d:8888
+    query_context: { timeout: 60000, priority: 10, useCache: false, lane: "low", ratio: 0.5, id: "42" }
+  - name: e
+    type: druid
+    url: http://e:8888
+    schema: lookup
+)");
+    const auto& d = cfg.sources[0];
+    CHECK(d.schema == "druid");  // the default for druid
+    const std::map<std::string, std::string> expected{{"timeout", "60000"}, {"priority", "10"},
+                                                      {"useCache", "false"}, {"lane", "\"low\""},
+                                                      {"ratio", "0.5"},      {"id", "\"42\""}};
+    CHECK(d.query_context == expected);
+    CHECK(cfg.sources[1].schema == "lookup");
+    CHECK(cfg.sources[1].query_context.empty());
+
+    const auto p = only_problem("sources:\n  - name: d\n    type: druid\n    url: http://d\n"
+                                "    query_context: { sqlQueryId: x }\n");
+    CHECK(p.path == "sources[0].query_context.sqlQueryId");
+    CHECK(p.message.find("set by sluice") != std::string::npos);
+    const auto q = only_problem("sources:\n  - name: d\n    type: druid\n    url: http://d\n"
+                                "    query_context: [1, 2]\n");
+    CHECK(q.path == "sources[0].query_context");
+    const auto r = only_problem("sources:\n  - name: q\n    type: questdb\n    url: http://q\n"
+                                "    query_context: { a: 1 }\n");
+    CHECK(r.message.find("not valid for a source of type questdb") != std::string::npos);
+}
