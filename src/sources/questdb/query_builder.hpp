@@ -11,17 +11,15 @@
 #include <string>
 #include <string_view>
 
+#include "sources/time_keyset/time_range.hpp"
+
 namespace sluice::questdb {
 
 std::string quote_ident(std::string_view name);
 std::string quote_literal(std::string_view text);
 std::string timestamp_literal(std::int64_t micros);
 
-// Bounds on the cursor column: lower inclusive, upper exclusive; either may be absent.
-struct time_range {
-    std::optional<std::int64_t> lower;
-    std::optional<std::int64_t> upper;
-};
+using time_keyset::time_range;
 
 // SELECT <select_list> FROM "t" [WHERE ...] ORDER BY "c" LIMIT lo,hi
 std::string page_query(std::string_view table, std::string_view select_list, std::string_view cursor,

@@ -10,10 +10,11 @@
 #include "sluice/error.hpp"
 #include "sluice/http/client.hpp"
 #include "sources/questdb/catalog.hpp"
-#include "sources/questdb/cursor_state.hpp"
-#include "sources/questdb/page_reader.hpp"
+#include "sources/questdb/questdb_dialect.hpp"
 #include "sources/questdb/query_builder.hpp"
 #include "sources/questdb/type_map.hpp"
+#include "sources/time_keyset/cursor_state.hpp"
+#include "sources/time_keyset/reader.hpp"
 
 namespace sluice {
 
@@ -166,20 +167,21 @@ public:
     asio::awaitable<void> sync(table_schema_ptr schema, std::optional<std::string> cursor,
                                batch_sink& sink) override {
         const auto* tc = table_config(schema->table);
-        questdb::read_context ctx{*http_, schema, sink, tc ? tc->settings : cfg_.settings,
-                                  "questdb source '" + cfg_.name + "' table '" + schema->table + "'",
-                                  select_list(*schema, tc)};
-        std::optional<questdb::cursor_state> saved;
+        const std::string context = "questdb source '" + cfg_.name + "' table '" + schema->table + "'";
+        auto dialect = questdb::make_dialect(*http_, schema, select_list(*schema, tc), context);
+        time_keyset::read_context ctx{*dialect, *http_, schema, sink, tc ? tc->settings : cfg_.settings, context};
+        std::optional<time_keyset::cursor_state> saved;
         if (cursor && !cursor->empty()) {
-            saved = questdb::decode_cursor(*cursor);
+            saved = time_keyset::decode_cursor(*cursor);
             if (!saved)
                 spdlog::warn("{}: stored cursor is not a QuestDB source cursor; reading from the start",
                              schema->qualified_name());
         }
+        // QuestDB full mode means "no designated timestamp": natural (append) order.
         if (schema->mode == sync_mode::full)
-            co_await questdb::read_full(ctx);
+            co_await time_keyset::read_full(ctx, std::nullopt);
         else
-            co_await questdb::read_incremental(ctx, saved);
+            co_await time_keyset::read_incremental(ctx, saved);
     }
 
 private:

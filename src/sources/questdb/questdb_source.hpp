@@ -2,7 +2,7 @@
 // The QuestDB source (REST /exec over the shared http_client): discovery through
 // tables() and table_columns(), keyset pages on the designated timestamp (or the
 // configured `cursor:`), pipelined time windows, full passes for tables without
-// a timestamp. See page_reader.hpp for the read strategy.
+// a timestamp. The read strategy is shared with Druid: time_keyset/reader.hpp.
 
 #include <memory>
 

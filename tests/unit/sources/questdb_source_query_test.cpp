@@ -1,4 +1,5 @@
-// QuestDB source: SQL text, cursor JSON, boundary de-dup arithmetic, windows.
+// QuestDB source: SQL text; the shared time_keyset module: cursor JSON,
+// boundary de-dup arithmetic, windows.
 
 #include <doctest/doctest.h>
 
@@ -6,12 +7,13 @@
 #include <vector>
 
 #include "sluice/value.hpp"
-#include "sources/questdb/cursor_state.hpp"
-#include "sources/questdb/page_reader.hpp"
 #include "sources/questdb/query_builder.hpp"
+#include "sources/time_keyset/cursor_state.hpp"
+#include "sources/time_keyset/windows.hpp"
 
 using namespace sluice;
 using namespace sluice::questdb;
+using namespace sluice::time_keyset;
 
 namespace {
 std::int64_t us(const char* iso) { return *parse_timestamp_micros(iso); }
@@ -134,4 +136,17 @@ TEST_CASE("questdb windows: contiguous, ordered, last open-ended") {
     CHECK(window_count(100, 1000, 4) == 1);
     CHECK(window_count(1'000'000, 1000, 1) == 1);
     CHECK(window_count(10'000, 1000, 4) == 5);
+}
+
+TEST_CASE("time_keyset windows: a quantum keeps bounds on whole milliseconds") {
+    const auto w = split_windows(1'000'000, 1'099'999, 4, 1000);
+    REQUIRE(w.size() == 4);
+    for (const auto& x : w) {
+        CHECK(x.lower % 1000 == 0);
+        if (x.upper) CHECK(*x.upper % 1000 == 0);
+    }
+    CHECK(w[1].lower == 1'025'000);
+    // Fewer whole quanta than windows: fewer windows, never an empty bound.
+    const auto few = split_windows(0, 2'999, 10, 1000);
+    CHECK(few == std::vector<time_window>{{0, 1000}, {1000, 2000}, {2000, std::nullopt}});
 }

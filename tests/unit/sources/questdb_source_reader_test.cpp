@@ -28,11 +28,12 @@
 #include "sluice/http/client.hpp"
 #include "sluice/progress.hpp"
 #include "sluice/value.hpp"
-#include "sources/questdb/cursor_state.hpp"
-#include "sources/questdb/page_reader.hpp"
+#include "sources/questdb/questdb_dialect.hpp"
+#include "sources/time_keyset/cursor_state.hpp"
+#include "sources/time_keyset/reader.hpp"
 
 using namespace sluice;
-using namespace sluice::questdb;
+using namespace sluice::time_keyset;
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
@@ -160,7 +161,8 @@ run_result run(const std::string& url, std::size_t batch_size, int in_flight,
     settings.batch_size = batch_size;
     settings.max_in_flight = in_flight;
     settings.lookback = std::chrono::milliseconds(lookback_ms);
-    read_context ctx{http, schema, sink, settings, "test", "*"};
+    auto dialect = questdb::make_dialect(http, schema, "*", "test");
+    read_context ctx{*dialect, http, schema, sink, settings, "test"};
     auto fut = asio::co_spawn(ioc, read_incremental(ctx, saved), asio::use_future);
     ioc.run();
     fut.get();

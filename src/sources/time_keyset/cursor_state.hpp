@@ -1,6 +1,6 @@
 #pragma once
-// The QuestDB source's cursor JSON and the boundary arithmetic of its keyset
-// paging on the timestamp cursor.
+// The cursor JSON of the timestamp-keyset sources (QuestDB, Druid) and the
+// boundary arithmetic of their keyset paging on a timestamp cursor (µs).
 //
 //   {"v":1,"mode":"incremental","col":"ts","t":1714564800000000,"k":3}
 //       every row with col < t has been delivered, plus the first k rows (in
@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sluice::questdb {
+namespace sluice::time_keyset {
 
 struct cursor_state {
     bool full = false;
@@ -56,4 +56,4 @@ boundary advance_past(const boundary& b, const std::vector<std::int64_t>& page);
 // because of a lookback re-read)
 bool beyond(const boundary& a, const cursor_state& b);
 
-}  // namespace sluice::questdb
+}  // namespace sluice::time_keyset

@@ -1,11 +1,11 @@
-#include "sources/questdb/cursor_state.hpp"
+#include "sources/time_keyset/cursor_state.hpp"
 
 #include <simdjson.h>
 
 #include "sluice/cursor_json.hpp"
 #include "sluice/json.hpp"
 
-namespace sluice::questdb {
+namespace sluice::time_keyset {
 
 std::string encode_cursor(const cursor_state& s) {
     json::writer w;
@@ -74,4 +74,4 @@ bool beyond(const boundary& a, const cursor_state& b) {
     return a.skip > b.k;
 }
 
-}  // namespace sluice::questdb
+}  // namespace sluice::time_keyset

@@ -1,0 +1,163 @@
+// Druid source: 200 bodies in array and arrayLines formats with header rows,
+// values of every type, and the truncated bodies of a query that failed mid-stream.
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "sluice/error.hpp"
+#include "sources/druid/result_parser.hpp"
+
+using namespace sluice;
+using namespace sluice::druid;
+
+namespace {
+
+http_response response(std::string body, bool header_included = true) {
+    http_response r;
+    r.status = 200;
+    r.content_type = "application/json";
+    if (header_included) r.headers.emplace_back("X-Druid-SQL-Header-Included", "yes");
+    r.body = std::move(body);
+    r.body.reserve(r.body.size() + http_body_padding);
+    return r;
+}
+
+table_schema_ptr schema_of(const row_layout& l) {
+    auto s = std::make_shared<table_schema>();
+    for (std::size_t i = 0; i < l.names.size(); ++i) s->columns.push_back({l.names[i], l.types[i].model, "", true});
+    s->key = {0};
+    return s;
+}
+
+const time_keyset::row_finisher end_row = [](batch& b) { b.end_row(); };
+
+row_layout all_types() {
+    row_layout l;
+    l.names = {"__time", "page", "added", "delta", "flag", "attrs", "tags", "day"};
+    l.types = {{value_type::timestamp, wire_kind::timestamp}, {value_type::string, wire_kind::text},
+               {value_type::int64, wire_kind::integer},       {value_type::float64, wire_kind::floating},
+               {value_type::boolean, wire_kind::boolean},     {value_type::json, wire_kind::json},
+               {value_type::json, wire_kind::json},           {value_type::date, wire_kind::date}};
+    return l;
+}
+
+const char* const names_row = R"(["__time","page","added","delta","flag","attrs","tags","day"])";
+const char* const types_row = R"(["TIMESTAMP","VARCHAR","BIGINT","DOUBLE","BOOLEAN","COMPLEX<json>","VARCHAR ARRAY","DATE"])";
+const char* const row1 =
+    R"(["2015-09-12T00:47:53.259Z","Talk:\"Main\"",9223372036854775807,-1.5,true,{"a":[1,2]},["x","y"],"2015-09-12T00:00:00.000Z"])";
+const char* const row2 = R"(["2015-09-12T00:47:53.260Z",null,-9007199254740993,null,false,null,null,null])";
+
+void check_rows(const batch& b) {
+    REQUIRE(b.rows() == 2);
+    CHECK(b.at(0, 0).i == *parse_timestamp_micros("2015-09-12T00:47:53.259Z"));
+    CHECK(b.at(0, 1).s == "Talk:\"Main\"");
+    CHECK(b.at(0, 2).i == INT64_MAX);
+    CHECK(b.at(0, 3).type == value_type::float64);
+    CHECK(b.at(0, 4).i == 1);
+    CHECK(b.at(0, 5).s == R"({"a":[1,2]})");
+    CHECK(b.at(0, 6).s == R"(["x","y"])");
+    CHECK(b.at(0, 7).i == *parse_date_days("2015-09-12"));
+    CHECK(b.at(1, 1).is_null());
+    CHECK(b.at(1, 2).i == -9007199254740993);  // beyond double precision, exact
+    CHECK(b.at(1, 3).is_null());
+    CHECK(b.at(1, 4).i == 0);
+    CHECK(b.at(1, 7).is_null());
+}
+
+}  // namespace
+
+TEST_CASE("druid result: array format with names and SQL types headers") {
+    const auto layout = all_types();
+    batch b(schema_of(layout));
+    result_parser p;
+    const auto body = std::string("[") + names_row + "," + types_row + "," + row1 + "," + row2 + "]\n";
+    CHECK(p.parse_rows(response(body), result_format::array, layout, b, end_row, "t") == 2);
+    check_rows(b);
+
+    // Without the response header the types row is recognised by its content.
+    batch c(schema_of(layout));
+    CHECK(p.parse_rows(response(body, false), result_format::array, layout, c, end_row, "t") == 2);
+    check_rows(c);
+    // ...and a server that sent only the names row loses no data row.
+    batch d(schema_of(layout));
+    const auto names_only = std::string("[") + names_row + "," + row1 + "," + row2 + "]";
+    CHECK(p.parse_rows(response(names_only, false), result_format::array, layout, d, end_row, "t") == 2);
+    check_rows(d);
+
+    // Empty result: the header rows are still there.
+    batch e(schema_of(layout));
+    CHECK(p.parse_rows(response(std::string("[") + names_row + "," + types_row + "]\n"), result_format::array,
+                       layout, e, end_row, "t") == 0);
+}
+
+TEST_CASE("druid result: arrayLines format ends with a blank line") {
+    const auto layout = all_types();
+    result_parser p;
+    batch b(schema_of(layout));
+    const auto body = std::string(names_row) + "\n" + types_row + "\n" + row1 + "\n" + row2 + "\n\n";
+    CHECK(p.parse_rows(response(body), result_format::array_lines, layout, b, end_row, "t") == 2);
+    check_rows(b);
+
+    batch c(schema_of(layout));
+    const auto cut = std::string(names_row) + "\n" + types_row + "\n" + row1 + "\n";
+    CHECK_THROWS_WITH_AS(p.parse_rows(response(cut), result_format::array_lines, layout, c, end_row, "t"),
+                         doctest::Contains("without its terminator"), error);
+}
+
+TEST_CASE("druid result: a truncated 200 body is a transient failure, never rows") {
+    const auto layout = all_types();
+    result_parser p;
+    const auto full = std::string("[") + names_row + "," + types_row + "," + row1 + "," + row2 + "]\n";
+    // Cut after every byte: at a row boundary the body may even end in ']'.
+    for (std::size_t len = 1; len + 1 < full.size(); ++len) {
+        CAPTURE(len);
+        batch b(schema_of(layout));
+        try {
+            p.parse_rows(response(full.substr(0, len)), result_format::array, layout, b, end_row, "t");
+            FAIL("a truncated body parsed");
+        } catch (const data_error&) {
+            FAIL("a truncated body was reported as bad data");
+        } catch (const error& e) {
+            CHECK(e.kind() == error_kind::transient);
+        }
+    }
+}
+
+TEST_CASE("druid result: changed columns and bad values are final") {
+    const auto layout = all_types();
+    result_parser p;
+    batch b(schema_of(layout));
+    const auto renamed = std::string(R"([["__time","PAGE","added","delta","flag","attrs","tags","day"],)") +
+                         types_row + "]";
+    try {
+        p.parse_rows(response(renamed), result_format::array, layout, b, end_row, "t");
+        FAIL("no error");
+    } catch (const error& e) {
+        CHECK(e.kind() == error_kind::fatal);
+        CHECK(std::string(e.what()).find("columns changed") != std::string::npos);
+    }
+    const auto bad = std::string("[") + names_row + "," + types_row +
+                     R"(,["2015-09-12T00:47:53.259Z","p",1.5,0,true,null,null,null]])";
+    CHECK_THROWS_WITH_AS(p.parse_rows(response(bad), result_format::array, layout, b, end_row, "t"),
+                         doctest::Contains("column 'added'"), data_error);
+    CHECK(b.rows() == 0);
+}
+
+TEST_CASE("druid result: small answers as text") {
+    result_parser p;
+    const auto r = p.parse_text(response(R"([["EXPR$0"],["BIGINT"],[42]])"), result_format::array, "t");
+    CHECK(r.columns == std::vector<std::string>{"EXPR$0"});
+    CHECK(r.types == std::vector<std::string>{"BIGINT"});
+    REQUIRE(r.rows.size() == 1);
+    CHECK(r.rows[0][0] == "42");
+    const auto m = p.parse_text(response(R"([["EXPR$0"],["TIMESTAMP"],[null]])" "\n", false), result_format::array, "t");
+    REQUIRE(m.rows.size() == 1);
+    CHECK_FALSE(m.rows[0][0]);
+    const auto old = p.parse_text(response(R"([["EXPR$0"],["2015-09-12T00:47:53.259Z"]])", false),
+                                  result_format::array, "t");
+    CHECK(old.types.empty());
+    REQUIRE(old.rows.size() == 1);
+    CHECK(old.rows[0][0] == "2015-09-12T00:47:53.259Z");
+}

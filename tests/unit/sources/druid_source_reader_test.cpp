@@ -1,0 +1,581 @@
+// Druid source: the shared keyset reader with Druid's dialect against a
+// scripted POST /druid/v2/sql server holding one in-memory datasource (only
+// the query forms sluice sends are understood): every row once and in order,
+// sequential and windowed, runs of equal __time longer than a page, resume
+// from a cursor, a truncated page retried, and DELETE on cancellation.
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "sluice/channel.hpp"
+#include "sluice/config.hpp"
+#include "sluice/error.hpp"
+#include "sluice/http/client.hpp"
+#include "sluice/progress.hpp"
+#include "sluice/reconcile.hpp"
+#include "sluice/value.hpp"
+#include "sources/druid/druid_dialect.hpp"
+#include "sources/druid/druid_source.hpp"
+#include "sources/druid/sql_client.hpp"
+#include "sources/time_keyset/cursor_state.hpp"
+#include "sources/time_keyset/reader.hpp"
+
+using namespace sluice;
+using namespace sluice::time_keyset;
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+using row = std::pair<std::int64_t, std::int64_t>;  // (__time µs, v)
+
+std::string iso_ms(std::int64_t micros) {
+    auto s = format_timestamp_micros(micros);  // ...SS.ffffffZ
+    return s.substr(0, s.size() - 4) + "Z";
+}
+
+// Datasource druid."t": (__time TIMESTAMP, v BIGINT), rows sorted by __time.
+class fake_druid {
+public:
+    explicit fake_druid(std::vector<row> rows)
+        : rows_(std::move(rows)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+        port = acceptor_.local_endpoint().port();
+        asio::co_spawn(ioc_, accept_loop(), asio::detached);
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+    ~fake_druid() {
+        ioc_.stop();
+        thread_.join();
+    }
+    std::string url() const { return fmt::format("http://127.0.0.1:{}", port); }
+
+    unsigned short port = 0;
+    std::atomic<int> pages{0};
+    std::atomic<int> truncate_every{0};  // every n-th page body is cut short
+    std::atomic<bool> hang_pages{false};
+    std::atomic<bool> reject{false};  // answer 400 with a druidException body
+    std::mutex mutex;
+    std::vector<std::string> hung_ids, deleted_ids;
+    std::set<std::string> seen_ids;
+    std::atomic<int> duplicate_ids{0};
+    int summaries = 0;          // guarded by mutex
+    std::string last_summary;  // guarded by mutex
+
+private:
+    std::string answer(const std::string& sql) {
+        static const std::regex lower_re(R"re("__time" >= TIMESTAMP '([^']+)')re");
+        static const std::regex upper_re(R"re("__time" < TIMESTAMP '([^']+)')re");
+        static const std::regex limit_re(R"re(LIMIT (\d+)(?: OFFSET (\d+))?)re");
+        std::optional<std::int64_t> lo, hi;
+        std::smatch m;
+        if (std::regex_search(sql, m, lower_re)) lo = parse_timestamp_micros(m[1].str());
+        if (std::regex_search(sql, m, upper_re)) hi = parse_timestamp_micros(m[1].str());
+        std::vector<row> match;
+        for (const auto& r : rows_)
+            if ((!lo || r.first >= *lo) && (!hi || r.first < *hi)) match.push_back(r);
+        if (sql.find(" GROUP BY 1 ORDER BY 1") != std::string::npos) {
+            // Reconcile's summary: computed here with C++'s truncating % and /,
+            // which is what Druid's MOD and BIGINT division do.
+            static const std::regex width_re(R"re(\) / (\d+), COUNT\(\*\), SUM\()re");
+            {
+                const std::lock_guard lock(mutex);
+                ++summaries;
+                last_summary = sql;
+            }
+            REQUIRE(std::regex_search(sql, m, width_re));
+            const std::int64_t w = std::stoll(m[1].str());
+            const std::int64_t P = fingerprint_modulus;
+            std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> buckets;
+            for (const auto& r : match) {
+                const std::int64_t ms = r.first / 1000;
+                auto& b = buckets[(ms - ((ms % w) + w) % w) / w];
+                ++b.first;
+                b.second += ms % P + r.second % P;
+            }
+            std::string body = R"([["EXPR$0","EXPR$1","EXPR$2"],["BIGINT","BIGINT","BIGINT"])";
+            for (const auto& [k, v] : buckets) body += fmt::format(",[{},{},{}]", k, v.first, v.second);
+            return body + "]\n";
+        }
+        if (sql.starts_with("SELECT COUNT(*)"))
+            return fmt::format(R"([["EXPR$0"],["BIGINT"],[{}]])" "\n", match.size());
+        if (sql.starts_with("SELECT MAX(") || sql.starts_with("SELECT MIN(")) {
+            const auto v = sql.starts_with("SELECT MAX(") ? match.back().first : match.front().first;
+            return fmt::format(R"([["EXPR$0"],["TIMESTAMP"],["{}"]])" "\n", iso_ms(v));
+        }
+        REQUIRE(sql.starts_with("SELECT \"__time\", \"v\" FROM \"druid\".\"t\""));
+        const int page = ++pages;
+        std::size_t a = 0, b = match.size();
+        if (std::regex_search(sql, m, limit_re)) {
+            if (m[2].matched) a = std::stoul(m[2].str());
+            b = std::min<std::size_t>(b, a + std::stoul(m[1].str()));
+        }
+        std::string body = R"([["__time","v"],["TIMESTAMP","BIGINT"])";
+        for (std::size_t i = a; i < b; ++i) body += fmt::format(R"(,["{}",{}])", iso_ms(match[i].first), match[i].second);
+        body += "]\n";
+        if (truncate_every > 0 && page % truncate_every == 0) body.resize(body.size() - 2);  // ends in a row's ']'
+        return body;
+    }
+
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            tcp::socket s = co_await acceptor_.async_accept(asio::use_awaitable);
+            asio::co_spawn(ioc_, session(std::move(s)), asio::detached);
+        }
+    }
+    asio::awaitable<void> session(tcp::socket s) {
+        boost::beast::flat_buffer buf;
+        try {
+            for (;;) {
+                bhttp::request<bhttp::string_body> req;
+                co_await bhttp::async_read(s, buf, req, asio::use_awaitable);
+                std::string body;
+                unsigned status = 200;
+                if (req.method() == bhttp::verb::delete_) {
+                    const std::string target(req.target());
+                    const std::lock_guard lock(mutex);
+                    deleted_ids.push_back(target.substr(target.rfind('/') + 1));
+                    status = 202;
+                } else if (reject) {
+                    status = 400;
+                    body = R"({"error":"druidException","errorCode":"invalidInput","persona":"USER",)"
+                           R"("category":"INVALID_INPUT","errorMessage":"Column 'v' not found in any table",)"
+                           R"("context":{"sourceType":"sql","line":"1","column":"17"}})";
+                } else {
+                    simdjson::dom::parser p;
+                    simdjson::dom::element doc = p.parse(req.body());
+                    const std::string sql{std::string_view(doc["query"])};
+                    const std::string id{std::string_view(doc["context"]["sqlQueryId"])};
+                    {
+                        const std::lock_guard lock(mutex);
+                        if (!seen_ids.insert(id).second) ++duplicate_ids;
+                    }
+                    const bool page = sql.find("ORDER BY") != std::string::npos;
+                    if (page && hang_pages) {
+                        {
+                            const std::lock_guard lock(mutex);
+                            hung_ids.push_back(id);
+                        }
+                        asio::steady_timer t(ioc_, std::chrono::seconds(3));
+                        co_await t.async_wait(asio::use_awaitable);
+                    }
+                    body = answer(sql);
+                }
+                const auto raw = fmt::format(
+                    "HTTP/1.1 {} OK\r\nContent-Type: application/json\r\nX-Druid-SQL-Header-Included: yes\r\n"
+                    "Content-Length: {}\r\n\r\n{}",
+                    status, body.size(), body);
+                co_await asio::async_write(s, asio::buffer(raw), asio::use_awaitable);
+            }
+        } catch (const std::exception&) {
+        }
+    }
+
+    std::vector<row> rows_;
+    asio::io_context ioc_;
+    tcp::acceptor acceptor_;
+    std::thread thread_;
+};
+
+struct run_result {
+    std::vector<row> rows;
+    std::vector<std::string> keys;
+    std::vector<std::string> cursors;
+    std::optional<std::int64_t> soft_delete;
+    std::exception_ptr error;
+};
+
+table_schema_ptr druid_schema(bool synthetic) {
+    auto schema = std::make_shared<table_schema>();
+    schema->source = "d";
+    schema->table = schema->source_table = schema->dest_table = "t";
+    schema->columns = {{"__time", value_type::timestamp, "TIMESTAMP", false}, {"v", value_type::int64, "BIGINT", true}};
+    schema->key = {1};
+    schema->cursor_column = 0;
+    if (synthetic) {
+        schema->columns.push_back({"_sluice_key", value_type::string, "sluice synthetic key", false});
+        schema->key = {2};
+        schema->synthetic_key = true;
+    }
+    return schema;
+}
+
+run_result run(fake_druid& server, std::size_t batch_size, int in_flight, const std::optional<cursor_state>& saved,
+               bool synthetic = false, std::int64_t ordering_cap = 100'000, bool cancel_soon = false,
+               bool full = false) {
+    asio::io_context ioc;
+    const auto schema = druid_schema(synthetic);
+    http_client_options o;
+    o.base_url = server.url();
+    o.retry.initial = std::chrono::milliseconds(1);
+    o.pool_size = 8;
+    http_client http(ioc.get_executor(), o);
+    druid::sql_client client(http, {}, "d");
+    batch_channel channel(ioc.get_executor(), 100000, std::size_t(1) << 40);
+    batch_sink sink(channel, std::make_shared<table_progress>("d.t"));
+    config::table_settings settings;
+    settings.batch_size = batch_size;
+    settings.max_in_flight = in_flight;
+    auto dialect = druid::make_dialect(client, schema, druid::table_ref{"druid", "t"}, "test", ordering_cap);
+    read_context ctx{*dialect, http, schema, sink, settings, "test"};
+    asio::cancellation_signal cancel;
+    run_result out;
+    auto fut = asio::co_spawn(ioc, full ? read_full(ctx, std::size_t(0)) : read_incremental(ctx, saved),
+                              asio::bind_cancellation_slot(cancel.slot(), asio::use_future));
+    std::optional<asio::steady_timer> t;
+    if (cancel_soon) {
+        t.emplace(ioc, std::chrono::milliseconds(300));
+        t->async_wait([&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+    }
+    ioc.run();
+    try {
+        fut.get();
+    } catch (...) {
+        out.error = std::current_exception();
+    }
+    ioc.restart();
+    auto drain = [&]() -> asio::awaitable<void> {
+        co_await channel.close();
+        while (auto b = co_await channel.receive()) {
+            for (std::size_t r = 0; r < b->rows(); ++r) {
+                out.rows.emplace_back(b->at(r, 0).i, b->at(r, 1).i);
+                if (synthetic) out.keys.emplace_back(b->at(r, 2).s);
+            }
+            if (!b->cursor.empty()) out.cursors.push_back(b->cursor);
+            if (b->soft_delete_unseen_before) out.soft_delete = b->soft_delete_unseen_before;
+            channel.release(b->byte_size());
+        }
+    };
+    auto f2 = asio::co_spawn(ioc, drain(), asio::use_future);
+    ioc.run();
+    f2.get();
+    return out;
+}
+
+std::vector<row> table_rows() {
+    std::vector<row> rows;
+    std::int64_t v = 0;
+    // Millisecond steps: a reader that rounded to seconds would loop or skip.
+    for (std::int64_t t = 0; t < 40; ++t) {
+        const int run = t % 5 == 0 ? 23 : 1 + static_cast<int>(t % 3);  // runs longer than a page
+        for (int i = 0; i < run; ++i) rows.emplace_back(1'700'000'000'000'000 + t * 1000, v++);
+    }
+    return rows;
+}
+
+// Reconcile through the source interface (make_druid_source): the table's
+// config as a sync would have it, against the scripted server.
+config::source_config source_cfg(const fake_druid& server, std::size_t batch_size) {
+    config::source_config cfg;
+    cfg.name = "d";
+    cfg.type = "druid";
+    cfg.url = server.url();
+    cfg.schema = "druid";
+    cfg.settings.batch_size = batch_size;
+    cfg.settings.max_in_flight = 1;
+    return cfg;
+}
+
+struct reread_result {
+    std::vector<row> rows;
+    std::vector<std::string> keys;
+    std::size_t batches_with_cursor = 0;
+    std::uint64_t rows_read = 0;
+    std::exception_ptr error;
+};
+
+reread_result reread_via_source(fake_druid& server, std::size_t batch_size, bool synthetic, std::int64_t lo_ms,
+                                std::int64_t hi_ms) {
+    asio::io_context ioc;
+    const auto schema = druid_schema(synthetic);
+    auto src = make_druid_source(source_cfg(server, batch_size), ioc.get_executor());
+    batch_channel channel(ioc.get_executor(), 100000, std::size_t(1) << 40);
+    const auto progress = std::make_shared<table_progress>("d.t");
+    batch_sink sink(channel, progress);
+    reread_result out;
+    auto fut = asio::co_spawn(ioc, src->reread(schema, lo_ms, hi_ms, sink), asio::use_future);
+    ioc.run();
+    try {
+        fut.get();
+    } catch (...) {
+        out.error = std::current_exception();
+    }
+    ioc.restart();
+    auto drain = [&]() -> asio::awaitable<void> {
+        co_await channel.close();
+        while (auto b = co_await channel.receive()) {
+            for (std::size_t r = 0; r < b->rows(); ++r) {
+                out.rows.emplace_back(b->at(r, 0).i, b->at(r, 1).i);
+                if (synthetic) out.keys.emplace_back(b->at(r, 2).s);
+            }
+            if (!b->cursor.empty()) ++out.batches_with_cursor;
+            channel.release(b->byte_size());
+        }
+    };
+    auto f2 = asio::co_spawn(ioc, drain(), asio::use_future);
+    ioc.run();
+    f2.get();
+    out.rows_read = progress->rows_read.load();
+    return out;
+}
+
+std::vector<bucket_stats> summarize_via_source(fake_druid& server, const bucket_query& q) {
+    asio::io_context ioc;
+    auto src = make_druid_source(source_cfg(server, 100), ioc.get_executor());
+    auto fut = asio::co_spawn(ioc, src->summarize(druid_schema(true), q), asio::use_future);
+    ioc.run();
+    return fut.get();
+}
+
+}  // namespace
+
+TEST_CASE("druid reader: every row once, in order, sequential and windowed, with long equal-__time runs") {
+    const auto rows = table_rows();
+    fake_druid server(rows);
+    for (int in_flight : {1, 3}) {
+        for (std::size_t batch : {std::size_t(1), std::size_t(7), std::size_t(10), std::size_t(1000)}) {
+            CAPTURE(in_flight);
+            CAPTURE(batch);
+            const auto r = run(server, batch, in_flight, std::nullopt);
+            REQUIRE_FALSE(r.error);
+            CHECK(r.rows == rows);
+            REQUIRE_FALSE(r.cursors.empty());
+            const auto last = decode_cursor(r.cursors.back());
+            REQUIRE(last);
+            CHECK(last->column == "__time");
+            CHECK(last->t == rows.back().first);
+            for (std::size_t i = 1; i < r.cursors.size(); ++i) {
+                const auto a = decode_cursor(r.cursors[i - 1]), b = decode_cursor(r.cursors[i]);
+                CHECK((*a->t < *b->t || (*a->t == *b->t && a->k < b->k)));
+            }
+            // Resuming from any delivered cursor reads exactly the rest.
+            for (std::size_t i = 0; i < r.cursors.size(); i += 7) {
+                const auto c = decode_cursor(r.cursors[i]);
+                std::size_t done = 0;
+                for (const auto& x : rows)
+                    if (x.first < *c->t) ++done;
+                done += static_cast<std::size_t>(c->k);
+                const auto rest = run(server, batch, in_flight, c);
+                CHECK(rest.rows == std::vector<row>(rows.begin() + static_cast<std::ptrdiff_t>(done), rows.end()));
+            }
+        }
+    }
+    CHECK(server.duplicate_ids == 0);  // a fresh sqlQueryId per query
+}
+
+TEST_CASE("druid reader: synthetic keys of identical rows are distinct and stable across a resume") {
+    std::vector<row> rows;
+    for (std::int64_t t = 0; t < 6; ++t)
+        for (int i = 0; i < 9; ++i) rows.emplace_back(1'600'000'000'000'000 + t * 1000, i % 2);  // rolled-up twins
+    fake_druid server(rows);
+    const auto all = run(server, 4, 1, std::nullopt, true);
+    REQUIRE(all.rows == rows);
+    CHECK(std::set<std::string>(all.keys.begin(), all.keys.end()).size() == rows.size());
+    // A resume re-reads the boundary group whole: its rows get the same keys again.
+    const auto c = decode_cursor(all.cursors[2]);
+    const auto rest = run(server, 4, 1, c, true);
+    REQUIRE_FALSE(rest.rows.empty());
+    CHECK(rest.rows.front().first == *c->t);
+    const std::size_t from = all.rows.size() - rest.rows.size();
+    CHECK(std::vector<std::string>(all.keys.begin() + static_cast<std::ptrdiff_t>(from), all.keys.end()) == rest.keys);
+}
+
+TEST_CASE("druid reader: a truncated 200 page is asked again, never delivered") {
+    const auto rows = table_rows();
+    fake_druid server(rows);
+    server.truncate_every = 3;
+    const auto r = run(server, 10, 1, std::nullopt);
+    REQUIRE_FALSE(r.error);
+    CHECK(r.rows == rows);
+}
+
+TEST_CASE("druid reader: OFFSET + LIMIT stay within maxRowsQueuedForOrdering") {
+    const auto rows = table_rows();  // runs of 23 equal __time values
+    fake_druid server(rows);
+    // Pages shrink so that skip + limit <= 25; a run of 23 still fits.
+    const auto r = run(server, 10, 1, std::nullopt, false, 25);
+    REQUIRE_FALSE(r.error);
+    CHECK(r.rows == rows);
+    // A run longer than the cap cannot be paged through: a clear failure, not a loop.
+    const auto bad = run(server, 10, 1, std::nullopt, false, 20);
+    REQUIRE(bad.error);
+    CHECK_THROWS_WITH(std::rethrow_exception(bad.error), doctest::Contains("maxRowsQueuedForOrdering"));
+}
+
+TEST_CASE("druid reader: a cancelled read sends DELETE /druid/v2/sql/{sqlQueryId}") {
+    fake_druid server(table_rows());
+    server.hang_pages = true;
+    for (int in_flight : {1, 3}) {
+        {
+            const std::lock_guard lock(server.mutex);
+            server.hung_ids.clear();
+            server.deleted_ids.clear();
+        }
+        const auto r = run(server, 5, in_flight, std::nullopt, false, 100'000, true);
+        REQUIRE(r.error);
+        CHECK(r.rows.empty());
+        const std::lock_guard lock(server.mutex);
+        REQUIRE_FALSE(server.hung_ids.empty());
+        CAPTURE(fmt::format("hung {} deleted {}", fmt::join(server.hung_ids, ","), fmt::join(server.deleted_ids, ",")));
+        // Every query still running at the server was cancelled, by its own id.
+        CHECK(std::set<std::string>(server.deleted_ids.begin(), server.deleted_ids.end()) ==
+              std::set<std::string>(server.hung_ids.begin(), server.hung_ids.end()));
+    }
+}
+
+TEST_CASE("druid reader: full mode pages on __time from the start, then soft-deletes") {
+    const auto rows = table_rows();
+    fake_druid server(rows);
+    for (std::size_t batch : {std::size_t(7), std::size_t(1000)}) {
+        const auto r = run(server, batch, 1, std::nullopt, true, 100'000, false, true);
+        REQUIRE_FALSE(r.error);
+        CHECK(r.rows == rows);
+        CHECK(std::set<std::string>(r.keys.begin(), r.keys.end()).size() == rows.size());
+        REQUIRE(r.cursors.size() == 1);  // only the end of the pass moves the cursor
+        const auto c = decode_cursor(r.cursors[0]);
+        REQUIRE(c);
+        CHECK(c->full);
+        CHECK(c->done);
+        CHECK(r.soft_delete);
+    }
+}
+
+TEST_CASE("druid reader: a rejected query fails at once with Druid's message") {
+    fake_druid server(table_rows());
+    server.reject = true;
+    const auto r = run(server, 10, 1, std::nullopt);
+    REQUIRE(r.error);
+    try {
+        std::rethrow_exception(r.error);
+    } catch (const error& e) {
+        CHECK(e.kind() == error_kind::fatal);
+        const std::string what = e.what();
+        CHECK(what.find("HTTP 400") != std::string::npos);
+        CHECK(what.find("invalidInput: Column 'v' not found in any table (line 1, column 17)") != std::string::npos);
+        CHECK(what.find("druidException") == std::string::npos);
+    }
+    CHECK(server.pages == 0);
+}
+
+TEST_CASE("druid reconcile: can_reconcile only for incremental tables on a timestamp cursor") {
+    asio::io_context ioc;
+    fake_druid server(table_rows());
+    auto src = make_druid_source(source_cfg(server, 10), ioc.get_executor());
+    auto s = std::make_shared<table_schema>(*druid_schema(true));
+    s->mode = sync_mode::incremental;
+    CHECK(src->can_reconcile(*s));
+    s->mode = sync_mode::full;
+    CHECK_FALSE(src->can_reconcile(*s));
+    s->mode = sync_mode::incremental;
+    s->cursor_column = 1;  // a BIGINT cursor
+    CHECK_FALSE(src->can_reconcile(*s));
+    s->cursor_column.reset();
+    CHECK_FALSE(src->can_reconcile(*s));
+}
+
+TEST_CASE("druid reconcile: reread delivers every row of [lo, hi) once, with a sync's keys and no cursor") {
+    const auto rows = table_rows();  // 40 ms from base, runs of 23 rows on one ms
+    fake_druid server(rows);
+    const std::int64_t base_ms = rows.front().first / 1000;
+    for (std::size_t batch : {std::size_t(1), std::size_t(7), std::size_t(10), std::size_t(1000)}) {
+        CAPTURE(batch);
+        const auto all = run(server, batch, 1, std::nullopt, true);  // a normal sync: the reference keys
+        REQUIRE_FALSE(all.error);
+        REQUIRE(all.rows == rows);
+        for (const auto& [a, b] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+                 {0, 40}, {5, 6}, {3, 17}, {10, 11}, {39, 100}, {-10, 0}, {12, 12}, {-1000, 1000}}) {
+            CAPTURE(a);
+            CAPTURE(b);
+            const auto r = reread_via_source(server, batch, true, base_ms + a, base_ms + b);
+            REQUIRE_FALSE(r.error);
+            std::vector<row> want;
+            std::vector<std::string> want_keys;
+            for (std::size_t i = 0; i < rows.size(); ++i)
+                if (rows[i].first >= (base_ms + a) * 1000 && rows[i].first < (base_ms + b) * 1000) {
+                    want.push_back(rows[i]);
+                    want_keys.push_back(all.keys[i]);
+                }
+            CHECK(r.rows == want);
+            CHECK(r.keys == want_keys);
+            CHECK(r.batches_with_cursor == 0);
+            CHECK(r.rows_read == want.size());
+        }
+    }
+    // A declared key: the rows themselves, no synthetic column.
+    const auto r = reread_via_source(server, 4, false, base_ms + 4, base_ms + 6);
+    REQUIRE_FALSE(r.error);
+    std::vector<row> want;
+    for (const auto& x : rows)
+        if (x.first >= (base_ms + 4) * 1000 && x.first < (base_ms + 6) * 1000) want.push_back(x);
+    CHECK(r.rows == want);
+    CHECK(r.batches_with_cursor == 0);
+}
+
+TEST_CASE("druid reconcile: summarize sends one GROUP BY query and parses its integers exactly") {
+    // Before and after 1970: floor buckets, truncating MOD on negative instants.
+    std::vector<row> rows;
+    for (std::int64_t i = -25; i < 25; ++i) rows.emplace_back(i * 7'777'000, i * 1'000'000'000'007);
+    fake_druid server(rows);
+    for (const std::int64_t width : {std::int64_t(1000), std::int64_t(60'000), std::int64_t(86'400'000)}) {
+        for (const std::optional<std::int64_t> lo : {std::optional<std::int64_t>(), std::optional<std::int64_t>(-50'000)}) {
+            CAPTURE(width);
+            bucket_query q;
+            q.time_column = 0;
+            q.int_columns = {1};
+            q.lo_ms = lo;
+            q.hi_ms = 100'000;
+            q.width_ms = width;
+            const auto got = summarize_via_source(server, q);
+            std::map<std::int64_t, bucket_stats> want;
+            for (const auto& [t, v] : rows) {
+                const std::int64_t ms = t / 1000;
+                if ((lo && ms < *lo) || ms >= q.hi_ms) continue;
+                const std::int64_t bucket = ms >= 0 ? ms / width : -((-ms + width - 1) / width);
+                auto& b = want[bucket];
+                b.bucket = bucket;
+                ++b.rows;
+                b.fingerprint += ms % fingerprint_modulus + v % fingerprint_modulus;
+            }
+            std::vector<bucket_stats> expect;
+            for (const auto& [k, b] : want) expect.push_back(b);
+            CHECK(got == expect);
+            const std::lock_guard lock(server.mutex);
+            CHECK(server.last_summary.find("SUM(MOD(TIMESTAMP_TO_MILLIS(\"__time\"), 1000003) + "
+                                           "MOD(COALESCE(\"v\", 0), 1000003))") != std::string::npos);
+            CHECK(server.last_summary.find("\"__time\" < TIMESTAMP '1970-01-01 00:01:40.000'") != std::string::npos);
+            CHECK((server.last_summary.find("\"__time\" >= TIMESTAMP '1969-12-31 23:59:10.000'") !=
+                   std::string::npos) == lo.has_value());
+        }
+    }
+    {
+        const std::lock_guard lock(server.mutex);
+        CHECK(server.summaries == 6);
+    }
+    CHECK(server.pages == 0);
+}
