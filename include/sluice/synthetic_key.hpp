@@ -29,6 +29,12 @@ public:
     // Key for a row whose content hash is `h`: "<32 hex>" for the first
     // occurrence in the group, "<32 hex>#<n>" for the n-th repeat.
     std::string next_key(const hash128& h);
+    // The same, prefixed with `order` as 16 hex digits that sort like the signed
+    // value ("<16 hex>-<32 hex>[#n]"): readers whose rows arrive in time order
+    // pass the row's time, so keys grow with it and a destination's key index is
+    // appended to instead of written at random places (5.8x faster into SQLite
+    // at 1M rows, bench/questdb_pull).
+    std::string next_key(const hash128& h, std::int64_t order);
     void new_group() { seen_.clear(); }
 
 private:

@@ -54,6 +54,15 @@ hash128 hash_pending_row(const batch& b, std::size_t ncols) {
     return h.done();
 }
 
+std::string synthetic_keyer::next_key(const hash128& h, std::int64_t order) {
+    static constexpr char hex[] = "0123456789abcdef";
+    const auto biased = static_cast<std::uint64_t>(order) ^ (std::uint64_t(1) << 63);
+    std::string key(17, '-');
+    for (int i = 0; i < 16; ++i) key[static_cast<std::size_t>(i)] = hex[(biased >> (60 - 4 * i)) & 15];
+    key += next_key(h);
+    return key;
+}
+
 std::string synthetic_keyer::next_key(const hash128& h) {
     static constexpr char hex[] = "0123456789abcdef";
     std::string key(32, '0');

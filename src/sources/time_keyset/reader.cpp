@@ -68,8 +68,10 @@ asio::awaitable<batch_ptr> fetch_page(read_context& ctx, page_parser& parser, co
                 const std::int64_t c = v.is_null() ? null_cursor : v.i;
                 if (keys.prev && *keys.prev != c) keys.keyer.new_group();
                 keys.prev = c;
+                out.put_text(value_type::string, keys.keyer.next_key(h, c));
+            } else {
+                out.put_text(value_type::string, keys.keyer.next_key(h));
             }
-            out.put_text(value_type::string, keys.keyer.next_key(h));
             out.end_row();
         };
     }

@@ -27,7 +27,9 @@ std::vector<time_window> split_windows(std::int64_t lower, std::int64_t upper, s
 
 std::size_t window_count(std::int64_t rows, std::size_t batch_size, int max_in_flight) {
     if (max_in_flight <= 1 || batch_size == 0) return 1;
-    const auto per_window = static_cast<std::int64_t>(batch_size) * 2;
+    // A little under two pages: with evenly spread rows a window's second page is
+    // short and ends it; at exactly two pages a third, empty request was needed.
+    const auto per_window = static_cast<std::int64_t>(batch_size) * 2 - static_cast<std::int64_t>(batch_size) / 8;
     if (rows <= per_window * 2) return 1;
     const auto w = static_cast<std::size_t>((rows + per_window - 1) / per_window);
     return std::min<std::size_t>(w, 4096);
