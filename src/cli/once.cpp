@@ -3,6 +3,7 @@
 // detection (reconcile_pass.hpp) where the source supports it.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -98,7 +99,7 @@ int run_passes(const options& opts, once_options what) {
             const auto& r = *o.reconcile;
             std::printf("%s: %llu rows; reconcile: %llu buckets compared, %llu differed, %llu rows re-read in "
                         "%llu queries, %llu rows soft-deleted (%.2fs)\n",
-                        o.name.c_str(), static_cast<unsigned long long>(o.rows),
+                        o.name.c_str(), static_cast<unsigned long long>(o.rows - std::min(o.rows, r.rows_reread)),
                         static_cast<unsigned long long>(r.buckets_compared),
                         static_cast<unsigned long long>(r.buckets_mismatched),
                         static_cast<unsigned long long>(r.rows_reread),
