@@ -2,9 +2,7 @@
 executing the SQL on the test PostgreSQL). Synced SQLite content is compared with a dump
 read through the SQL API by the emulator's own loader (tests/harness/druid_emulator.py)."""
 import itertools
-import json
 import os
-import random
 import re
 import signal
 import subprocess
@@ -195,37 +193,14 @@ def test_auth_failure_is_immediate_and_secret_free(tmp_path, pgdb):
 
 
 # --------------------------------------------------------------------------- kill -9, cancellation
-def _count(db, t="edits"):
-    try:
-        c = de.sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-        try:
-            return c.execute(f'SELECT count(*) FROM "{dest_table(t)}"').fetchone()[0]
-        finally:
-            c.close()
-    except Exception:
-        return 0
-
-
 def test_kill9_mid_sync_then_restart_exact(tmp_path, pgdb):
     n = 150_000
-    rnd = random.Random(int(os.environ.get("SLUICE_TEST_SEED", "0")) or None)
     with Emulator(pgdb, "--delay-ms", "5") as em:
         em.load("generate", "edits", n, "--dup", 40)
         cfg, db = write_cfg(tmp_path, em, [{"name": "edits", "batch_size": 1000, "max_in_flight": 3}])
         argv = [sluicetest.sluice_bin(), "once", "-c", cfg]
-        kills = []
-        for attempt in range(3):
-            before = _count(db)
-            target = before + rnd.randint(n * 3 // 100, n // 5)
-            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=sluicetest.clean_env())
-            deadline = time.monotonic() + 240
-            while time.monotonic() < deadline and p.poll() is None and _count(db) < target:
-                time.sleep(rnd.uniform(0.005, 0.05))
-            assert p.poll() is None, f"sluice ended before the kill (exit {p.returncode}, rows {_count(db)})"
-            os.kill(p.pid, signal.SIGKILL)
-            p.wait()
-            kills.append((before, target, _count(db)))
-        assert kills[-1][2] < n, kills
+        kills = sluicetest.kill9_during_sync(argv, lambda: sluicetest.sqlite_count(db, dest_table("edits")), n,
+                                             tmp_path)
         res = run_sluice("once", config=cfg, timeout=600)
         assert res.returncode == 0, res.describe()
         assert assert_synced(em, db, "edits", what=f"after kill -9 x3 {kills}") == n

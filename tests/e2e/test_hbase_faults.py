@@ -2,10 +2,7 @@
 slow and malformed replies injected by the emulator, and SIGKILL of `sluice once` in the
 middle of a large sync. Content is always compared with the emulator's dump."""
 import datetime as dt
-import os
-import random
 import re
-import signal
 import subprocess
 import time
 
@@ -110,10 +107,7 @@ N_BIG = 200_000
 
 
 def _count(db):
-    try:
-        return he.sqlite_scalar(db, 'SELECT count(*) FROM "hb__big"') or 0
-    except Exception:
-        return 0
+    return sluicetest.sqlite_count(db, "hb__big")
 
 
 def _now_text():
@@ -121,36 +115,13 @@ def _now_text():
 
 
 def test_kill9_resume_exact(tmp_path):
-    rnd = random.Random(int(os.environ.get("SLUICE_TEST_SEED", "0")) or None)
     with Emulator() as em:
         em.create("big", "cf")
         em.generate("big", N_BIG, cells=8)
         tables = [{"name": "big", "columns": BIG_COLUMNS, "batch_size": 1000, "max_parallel_workers": 2}]
         cfg, db = write_cfg(tmp_path, em, tables)
         argv = [sluicetest.sluice_bin(), "once", "-c", cfg]
-        kills = []
-        for attempt in range(3):
-            before = _count(db)
-            # kill somewhere between +3% and +25% of the table after this run's first commit
-            target = before + rnd.randint(N_BIG * 3 // 100, N_BIG // 4)
-            errf = open(tmp_path / f"kill{attempt}.err", "wb")
-            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errf, env=sluicetest.clean_env())
-            deadline = time.monotonic() + 240
-            while time.monotonic() < deadline and p.poll() is None and _count(db) < target:
-                time.sleep(rnd.uniform(0.005, 0.05))
-            if p.poll() is not None:
-                errf.close()
-                pytest.fail(f"sluice finished before it could be killed (attempt {attempt}, rows {_count(db)}, "
-                            f"target {target}, exit {p.returncode}): "
-                            + open(tmp_path / f"kill{attempt}.err", "rb").read().decode("utf-8", "replace")[-3000:])
-            time.sleep(rnd.uniform(0, 0.2))
-            os.kill(p.pid, signal.SIGKILL)
-            p.wait()
-            errf.close()
-            after = _count(db)
-            kills.append((before, target, after))
-            assert after > before, f"attempt {attempt}: no progress before SIGKILL: {kills}"
-        assert kills[-1][2] < N_BIG, f"the killed runs already copied everything: {kills}"
+        kills = sluicetest.kill9_during_sync(argv, lambda: _count(db), N_BIG, tmp_path)
 
         committed = _count(db)
         print(f"kills (rows before, target, rows after): {kills}")

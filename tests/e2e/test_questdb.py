@@ -3,10 +3,7 @@ Every test compares the synced SQLite content with a dump of the source table ta
 an independent Python client (tests/harness/questdb_emulator.py), as multisets of rows."""
 import datetime as dt
 import json
-import os
 import random
-import signal
-import subprocess
 import time
 
 import pytest
@@ -326,19 +323,7 @@ def test_auth_ok_and_wrong_credentials(tmp_path):
 N_BIG = 200_000
 
 
-def _count(db):
-    try:
-        c = qe.sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-        try:
-            return c.execute(f'SELECT count(*) FROM "{dest_table("big")}"').fetchone()[0]
-        finally:
-            c.close()
-    except Exception:
-        return 0
-
-
 def test_kill9_during_large_sync_then_restart_is_exact(tmp_path):
-    rnd = random.Random(int(os.environ.get("SLUICE_TEST_SEED", "0")) or None)
     with Emulator("--delay-ms", "5") as em:
         em.exec("CREATE TABLE big (ts TIMESTAMP, sensor SYMBOL, temp DOUBLE, n LONG, note STRING) "
                 "TIMESTAMP(ts) PARTITION BY DAY")
@@ -347,30 +332,9 @@ def test_kill9_during_large_sync_then_restart_is_exact(tmp_path):
         em.insert("big", ["ts", "sensor", "temp", "n", "note"], rows, chunk=1000)
         cfg, db = write_cfg(tmp_path, em, [{"name": "big", "batch_size": 1000, "max_in_flight": 3}])
         argv = [sluicetest.sluice_bin(), "once", "-c", cfg]
-        kills = []
-        for attempt in range(3):
-            before = _count(db)
-            target = before + rnd.randint(N_BIG * 3 // 100, N_BIG // 5)
-            errf = open(tmp_path / f"kill{attempt}.err", "wb")
-            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errf, env=sluicetest.clean_env())
-            deadline = time.monotonic() + 240
-            while time.monotonic() < deadline and p.poll() is None and _count(db) < target:
-                time.sleep(rnd.uniform(0.005, 0.05))
-            if p.poll() is not None:
-                errf.close()
-                pytest.fail(f"sluice finished before it could be killed (attempt {attempt}, exit {p.returncode}, "
-                            f"rows {_count(db)}, target {target}, kills {kills}): "
-                            + open(tmp_path / f"kill{attempt}.err", "rb").read().decode("utf-8", "replace")[-3000:])
-            time.sleep(rnd.uniform(0, 0.1))
-            os.kill(p.pid, signal.SIGKILL)
-            p.wait()
-            errf.close()
-            after = _count(db)
-            kills.append((before, target, after))
-            assert after > before, f"attempt {attempt}: no progress before SIGKILL: {kills}"
-        assert kills[-1][2] < N_BIG, f"the killed runs already copied everything: {kills}"
-        print(f"kills (rows before, target, rows after): {kills}")
+        kills = sluicetest.kill9_during_sync(argv, lambda: sluicetest.sqlite_count(db, dest_table("big")), N_BIG,
+                                             tmp_path)
         res = run_sluice("once", config=cfg, timeout=600)
         assert res.returncode == 0, res.describe() + "\n" + em.stderr_text()
         assert assert_synced(em, db, "big", what=f"after kill -9 x3 {kills}") == N_BIG
-        assert _count(db) == N_BIG
+        assert sluicetest.sqlite_count(db, dest_table("big")) == N_BIG

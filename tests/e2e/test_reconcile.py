@@ -114,3 +114,35 @@ def test_keyless_table_one_of_identical_rows_deleted(sqlite_ctx):
     r = reconcile(ctx, cfg, "src.logs")
     assert r["deleted"] == 1, r
     ctx.assert_synced("logs", allow_deleted=True)
+
+
+def test_daemon_reconciles_periodically_and_reports(sqlite_ctx):
+    """`sluice run` with reconcile_interval: deletions at the source are soft-deleted without
+    any command, and /status and /metrics count the mismatches and soft-deleted rows."""
+    from daemontest import Daemon, http_cfg, metric, parse_prometheus, wait_for
+    ctx = sqlite_ctx
+    ctx.sql("""
+        CREATE TABLE events (id bigint PRIMARY KEY, ts timestamptz NOT NULL, n bigint, note text);
+        INSERT INTO events SELECT i, timestamptz '2024-03-01 00:00:00+00' + i * interval '1 minute', i, 'x'
+        FROM generate_series(0, 2999) i;
+    """)
+    port, http = http_cfg()
+    cfg = ctx.config(http=http, sources=[ctx.source_cfg(tables=[
+        {"name": "events", "cursor": "ts", "reconcile_interval": "1s"}])])
+    d = Daemon(cfg, port, ctx.tmp)
+    try:
+        d.start()
+        wait_for(lambda: ctx.dest.count_all("src", "events") == 3000 if "src__events" in ctx.dest.tables() else False,
+                 20, "the initial copy")
+        ctx.sql("DELETE FROM events WHERE id IN (10, 1500, 2999)")
+        wait_for(lambda: d.tables()["src.events"]["rows_soft_deleted"] >= 3, 20, "the deletions to be soft-deleted")
+        t = d.tables()["src.events"]
+        assert t["reconciles"] >= 1 and t["reconcile_mismatches"] >= 2 and t["last_reconcile"].endswith("Z"), t
+        assert t["rows_soft_deleted"] == 3, t
+        _, samples = parse_prometheus(d.get("/metrics")[2])
+        assert metric(samples, "sluice_rows_soft_deleted_total", source="src", table="events") == 3
+        assert metric(samples, "sluice_reconcile_mismatches_total", table="events") >= 2
+        assert metric(samples, "sluice_reconciles_total", table="events") >= 1
+        ctx.assert_synced("events", allow_deleted=True)
+    finally:
+        assert d.stop() == 0, d.log()

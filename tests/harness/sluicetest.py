@@ -31,6 +31,7 @@ import re
 import sqlite3
 import struct
 import subprocess
+import time
 from dataclasses import dataclass, field
 
 import psycopg2
@@ -466,3 +467,50 @@ def pg_scalar(conn, sql: str, params=None):
     v = cur.fetchone()[0]
     cur.close()
     return v
+
+
+# --------------------------------------------------------------------------- crash tests
+def sqlite_count(db: str, table: str) -> int:
+    """Rows in a SQLite destination table; 0 while the file or table does not exist yet."""
+    try:
+        c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            return c.execute(f"SELECT count(*) FROM {qi(table)}").fetchone()[0]
+        finally:
+            c.close()
+    except sqlite3.Error:
+        return 0
+
+
+def kill9_during_sync(argv: list, count, total: int, workdir, attempts: int = 3, rnd=None) -> list:
+    """Runs `argv` (a `sluice once`) `attempts` times, each killed with SIGKILL once `count()`
+    has grown by a random 3-20% (+25% at most) of `total` rows; asserts each run made progress
+    and that the table was not already complete. Returns [(rows before, target, rows after)]."""
+    import random
+    import signal
+    rnd = rnd or random.Random(int(os.environ.get("SLUICE_TEST_SEED", "0")) or None)
+    kills = []
+    for attempt in range(attempts):
+        before = count()
+        target = before + rnd.randint(total * 3 // 100, total // 5)
+        err_path = os.path.join(str(workdir), f"kill{attempt}.err")
+        with open(err_path, "wb") as errf:
+            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errf, env=clean_env())
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline and p.poll() is None and count() < target:
+                time.sleep(rnd.uniform(0.005, 0.05))
+            if p.poll() is None:
+                time.sleep(rnd.uniform(0, 0.1))
+                os.kill(p.pid, signal.SIGKILL)
+            p.wait()
+        if p.returncode != -signal.SIGKILL:
+            with open(err_path, "rb") as f:
+                raise AssertionError(f"sluice ended before it could be killed (attempt {attempt}, exit "
+                                     f"{p.returncode}, rows {count()}, target {target}, kills {kills}): "
+                                     + f.read().decode("utf-8", "replace")[-3000:])
+        after = count()
+        kills.append((before, target, after))
+        assert after > before, f"attempt {attempt}: no progress before SIGKILL: {kills}"
+    assert kills[-1][2] < total, f"the killed runs already copied everything: {kills}"
+    print(f"kills (rows before, target, rows after): {kills}")
+    return kills
