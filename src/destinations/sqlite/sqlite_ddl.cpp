@@ -129,16 +129,18 @@ std::string range_sweep_sql(const std::string& table, const time_range& range) {
 std::string summarize_sql(const std::string& table, const std::string& time_col,
                           const std::vector<std::string>& int_values, std::int64_t width_ms,
                           const time_range& range) {
-    // The subquery names the epoch once; its aliases (e, v0, v1, ...) are all the
-    // outer query sees, so user column names cannot collide with them.
+    // The CTE names the epoch once; its aliases (e, v0, v1, ...) are all the outer
+    // query sees, so user column names cannot collide with them. MATERIALIZED:
+    // SQLite would otherwise fold it into the outer query and convert the text
+    // timestamp once per use of `e` (3x per row; 6.0 s vs 2.9 s at 1M rows).
     std::string inner = epoch_ms_sql(time_col) + " AS e";
     std::string fp = fmt::format("(e % {})", fingerprint_modulus);
     for (std::size_t i = 0; i < int_values.size(); ++i) {
         inner += fmt::format(", {} AS v{}", int_values[i], i);
         fp += fmt::format(" + (coalesce(v{}, 0) % {})", i, fingerprint_modulus);
     }
-    return fmt::format("SELECT {}, count(*), sum({}) FROM (SELECT {} FROM {} WHERE {} = 0 AND {}) "
-                       "GROUP BY 1 ORDER BY 1",
+    return fmt::format("WITH x AS MATERIALIZED (SELECT {2} FROM {3} WHERE {4} = 0 AND {5}) "
+                       "SELECT {0}, count(*), sum({1}) FROM x GROUP BY 1 ORDER BY 1",
                        floor_div_sql("e", width_ms), fp, inner, quote_ident(table), quote_ident(deleted_column),
                        range.where);
 }

@@ -214,12 +214,7 @@ std::vector<bucket_stats> sqlite_destination::summarize_on_thread(const table_sc
     require_open("summarize");
     const std::string name = sqlite_table_name(schema);
     const std::string ctx = fmt::format("sqlite destination: table {}: summarizing", quote_ident(name));
-    if (q.width_ms <= 0) throw error(error_kind::fatal, fmt::format("{}: bucket width {} ms", ctx, q.width_ms));
-    if (q.time_column >= schema.columns.size() || schema.columns[q.time_column].type != value_type::timestamp)
-        throw error(error_kind::fatal, ctx + ": the bucket column is not a timestamp column");
-    for (std::size_t c : q.int_columns)
-        if (c >= schema.columns.size())
-            throw error(error_kind::fatal, fmt::format("{}: fingerprint column {} out of range", ctx, c));
+    dest::check_bucket_query(schema, q, ctx);
 
     std::set<std::string> existing;
     statement info = db_.prepare("SELECT name FROM pragma_table_info(?1)", ctx);
@@ -234,6 +229,13 @@ std::vector<bucket_stats> sqlite_destination::summarize_on_thread(const table_sc
         // A column the table gains only on its next write is NULL in every row so far.
         ints.push_back(existing.count(fold(n)) ? quote_ident(n) : "NULL");
     }
+
+    // Reconcile's finer summaries and range sweeps touch one bucket each: without
+    // an index on the time column every one of them scans the whole table. Created
+    // on first use, so tables that are never reconciled pay nothing on writes.
+    db_.exec(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} ({})", quote_ident(name + "__sluice_time"),
+                         quote_ident(name), quote_ident(time.name)),
+             ctx + ": indexing the time column");
 
     const std::optional<std::int64_t> lo_us =
         q.lo_ms ? std::optional<std::int64_t>(dest::ms_to_us_saturated(*q.lo_ms)) : std::nullopt;

@@ -415,11 +415,11 @@ TEST_CASE("sqlite reconcile SQL text") {
           "AND length(\"t\") = 27 AND \"t\" >= ?2 AND \"t\" < ?3");
     const auto r1 = sqlite::time_range_sql("\"t\"", 0, 1'000'000, 1);
     CHECK(sqlite::summarize_sql("s__t", "\"t\"", {"\"a\"", "NULL"}, 1000, *r1) ==
+          "WITH x AS MATERIALIZED (SELECT (CAST(strftime('%s', substr(\"t\", 1, 19)) AS INTEGER) * 1000 + "
+          "CAST(substr(\"t\", 21, 3) AS INTEGER)) AS e, \"a\" AS v0, NULL AS v1 FROM \"s__t\" WHERE "
+          "\"_sluice_deleted\" = 0 AND length(\"t\") = 27 AND \"t\" >= ?1 AND \"t\" < ?2) "
           "SELECT ((e) - ((((e) % 1000) + 1000) % 1000)) / 1000, count(*), "
-          "sum((e % 1000003) + (coalesce(v0, 0) % 1000003) + (coalesce(v1, 0) % 1000003)) FROM "
-          "(SELECT (CAST(strftime('%s', substr(\"t\", 1, 19)) AS INTEGER) * 1000 + CAST(substr(\"t\", 21, 3) AS "
-          "INTEGER)) AS e, \"a\" AS v0, NULL AS v1 FROM \"s__t\" WHERE \"_sluice_deleted\" = 0 AND length(\"t\") = 27 "
-          "AND \"t\" >= ?1 AND \"t\" < ?2) GROUP BY 1 ORDER BY 1");
+          "sum((e % 1000003) + (coalesce(v0, 0) % 1000003) + (coalesce(v1, 0) % 1000003)) FROM x GROUP BY 1 ORDER BY 1");
 }
 
 TEST_CASE("postgres reconcile SQL text") {
