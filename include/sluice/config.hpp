@@ -4,6 +4,7 @@
 // resolving ${ENV} and *_file secrets, rejecting unknown keys and reporting
 // every problem at once with file:line and the key path.
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -94,6 +95,15 @@ struct table_config {
     hbase_mapping cells;                                  // hbase
     table_settings settings;
     location where;
+
+    // include_columns/exclude_columns applied to one discovered column; every
+    // source filters the same way.
+    bool syncs_column(std::string_view column) const {
+        const auto listed = [column](const std::vector<std::string>& names) {
+            return std::find(names.begin(), names.end(), column) != names.end();
+        };
+        return (include_columns.empty() || listed(include_columns)) && !listed(exclude_columns);
+    }
 
     bool operator==(const table_config&) const = default;
 };

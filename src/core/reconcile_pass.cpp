@@ -1,3 +1,4 @@
+#include "sluice/clock.hpp"
 #include "sluice/reconcile_pass.hpp"
 
 #include <algorithm>
@@ -18,12 +19,6 @@ namespace sluice {
 namespace asio = boost::asio;
 
 namespace {
-
-std::int64_t now_us() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct span {
     std::int64_t lo_ms, hi_ms;

@@ -27,6 +27,7 @@
 #include "daemon/notify.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/supervisor.hpp"
+#include "sluice/clock.hpp"
 #include "sluice/logging.hpp"
 #include "sluice/pipeline.hpp"
 
@@ -37,12 +38,6 @@ using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
 
 namespace {
-
-std::int64_t now_us() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // Everything the daemon owns; it lives until the process ends (see run_daemon).
 class runner {

@@ -11,6 +11,7 @@
 
 #include "daemon/metrics.hpp"
 #include "daemon/status_json.hpp"
+#include "sluice/clock.hpp"
 #include "sluice/error.hpp"
 
 namespace sluice::daemon {
@@ -26,11 +27,6 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 
-std::int64_t now_micros() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 struct reply {
     http::status status = http::status::ok;
     std::string content_type = "text/plain; charset=utf-8";
@@ -40,14 +36,14 @@ struct reply {
 reply route(std::string_view path, const status_registry& reg) {
     if (path == "/healthz") return {http::status::ok, "text/plain; charset=utf-8", "ok\n"};
     if (path == "/readyz") {
-        const readiness r = check_readiness(reg.snapshot(), now_micros());
+        const readiness r = check_readiness(reg.snapshot(), now_us());
         return {r.ready ? http::status::ok : http::status::service_unavailable, "application/json",
                 render_readiness_json(r)};
     }
     if (path == "/status")
-        return {http::status::ok, "application/json", render_status_json(reg.snapshot(), now_micros()) + "\n"};
+        return {http::status::ok, "application/json", render_status_json(reg.snapshot(), now_us()) + "\n"};
     if (path == "/metrics")
-        return {http::status::ok, std::string(metrics_content_type), render_metrics(reg.snapshot(), now_micros())};
+        return {http::status::ok, std::string(metrics_content_type), render_metrics(reg.snapshot(), now_us())};
     return {http::status::not_found, "text/plain; charset=utf-8", "not found\n"};
 }
 

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/backoff.hpp"
+#include "sluice/clock.hpp"
 #include "sluice/error.hpp"
 #include "sluice/pipeline.hpp"
 #include "sluice/source.hpp"
@@ -20,12 +21,6 @@ namespace sluice::daemon {
 namespace asio = boost::asio;
 
 namespace {
-
-std::int64_t now_us() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct stopped_error : std::runtime_error {
     stopped_error() : std::runtime_error("task stopped") {}

@@ -147,4 +147,13 @@ void throw_type_mismatch(const std::string& where, const batch& b, std::size_t r
                                  describe_key(b, row)));
 }
 
+void check_bucket_query(const table_schema& schema, const bucket_query& q, const std::string& ctx) {
+    if (q.width_ms <= 0) throw error(error_kind::fatal, fmt::format("{}: bucket width {} ms", ctx, q.width_ms));
+    if (q.time_column >= schema.columns.size() || schema.columns[q.time_column].type != value_type::timestamp)
+        throw error(error_kind::fatal, ctx + ": the bucket column is not a timestamp column");
+    for (std::size_t c : q.int_columns)
+        if (c >= schema.columns.size())
+            throw error(error_kind::fatal, fmt::format("{}: fingerprint column {} out of range", ctx, c));
+}
+
 }  // namespace sluice::dest

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "sluice/batch.hpp"
+#include "sluice/reconcile.hpp"
 #include "sluice/schema.hpp"
 #include "sluice/value.hpp"
 
@@ -37,6 +38,11 @@ constexpr std::int64_t ms_to_us_saturated(std::int64_t ms) noexcept {
     if (ms < -limit) return -limit * 1000;
     return ms * 1000;
 }
+
+// Rejects a summarize() request no destination can answer: a non-positive
+// bucket width, a bucket column that is not a timestamp, or a fingerprint
+// column out of range. Errors are fatal and start with `ctx`.
+void check_bucket_query(const table_schema& schema, const bucket_query& q, const std::string& ctx);
 
 // "id=5, region='eu'" for error messages (values shortened).
 std::string describe_key(const batch& b, std::size_t row);

@@ -12,6 +12,7 @@
 
 #include "destinations/postgres/pg_sql.hpp"
 #include "destinations/value_text.hpp"
+#include "sluice/clock.hpp"
 #include "sluice/progress.hpp"
 
 namespace sluice::pgdest {
@@ -22,11 +23,6 @@ using pg::connection;
 
 constexpr std::size_t copy_chunk = 1u << 20;
 constexpr std::size_t max_identifier = 63;  // NAMEDATALEN - 1: longer names are silently truncated
-
-std::int64_t now_micros() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string timestamp_param(std::int64_t micros) {
     char buf[max_timestamp_text];
@@ -236,7 +232,7 @@ asio::awaitable<void> pg_destination::rollback_quietly() {
 asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t, const batch& b, bool direct,
                                                                  std::size_t rows) {
     const table_schema& schema = b.schema();
-    const std::string now = timestamp_param(now_micros());
+    const std::string now = timestamp_param(now_us());
     const std::string where = fmt::format("postgres destination: table {}: writing {} rows{}", t.target, rows,
                                           direct ? " by direct COPY" : "");
     // The sweep, worked out before BEGIN so that a bad range fails without a transaction.
@@ -298,7 +294,7 @@ asio::awaitable<void> pg_destination::write(const batch& b) {
     const std::string where = "postgres destination: table " + t->target;
 
     const std::size_t rows = dedupe_.run(b);
-    const std::string suffix = "\t" + timestamp_param(now_micros()) + "\tf";
+    const std::string suffix = "\t" + timestamp_param(now_us()) + "\tf";
     copy_.clear();
     for (std::size_t r = 0; r < b.rows(); ++r)
         if (dedupe_.keep(r)) copy_.append_row(b, r, suffix, where);
@@ -363,12 +359,7 @@ asio::awaitable<std::vector<bucket_stats>> pg_destination::summarize(const table
     co_await ensure_connected();
     const std::string target = target_name(schema);
     const std::string ctx = "postgres destination: table " + target + ": summarizing";
-    if (q.width_ms <= 0) throw error(error_kind::fatal, fmt::format("{}: bucket width {} ms", ctx, q.width_ms));
-    if (q.time_column >= schema.columns.size() || schema.columns[q.time_column].type != value_type::timestamp)
-        throw error(error_kind::fatal, ctx + ": the bucket column is not a timestamp column");
-    for (std::size_t c : q.int_columns)
-        if (c >= schema.columns.size())
-            throw error(error_kind::fatal, fmt::format("{}: fingerprint column {} out of range", ctx, c));
+    dest::check_bucket_query(schema, q, ctx);
     const column& time = schema.columns[q.time_column];
     const std::optional<std::int64_t> lo_us =
         q.lo_ms ? std::optional<std::int64_t>(dest::ms_to_us_saturated(*q.lo_ms)) : std::nullopt;

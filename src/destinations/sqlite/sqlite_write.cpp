@@ -12,16 +12,12 @@
 #include "destinations/sqlite/sqlite_ddl.hpp"
 #include "destinations/sqlite/sqlite_destination.hpp"
 #include "destinations/value_text.hpp"
+#include "sluice/clock.hpp"
 #include "sluice/error.hpp"
 #include "sluice/progress.hpp"
 
 namespace sluice::sqlite {
 namespace {
-
-std::int64_t now_micros() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Resets the table statements even when a step threw, so none holds the
 // transaction open or keeps pointers into a batch that is going away.
@@ -92,7 +88,7 @@ std::uint64_t sqlite_destination::write_on_thread(const batch& b) {
     const std::string where = "sqlite destination: table " + quote_ident(name);
 
     char now[max_timestamp_text];
-    const std::string_view now_text(now, write_timestamp_micros(now, now_micros()));
+    const std::string_view now_text(now, write_timestamp_micros(now, now_us()));
     std::uint64_t swept = 0;
 
     db_.exec("BEGIN IMMEDIATE", where + ": beginning a transaction");

@@ -8,6 +8,7 @@
 
 #include "sluice/error.hpp"
 #include "sources/druid/type_map.hpp"
+#include "sources/time_keyset/schema_rules.hpp"
 
 namespace sluice::druid {
 
@@ -22,10 +23,6 @@ std::size_t column_index(const text_result& r, std::string_view name, std::strin
 const std::optional<std::string>& cell(const std::vector<std::optional<std::string>>& row, std::size_t i) {
     static const std::optional<std::string> none;
     return i < row.size() ? row[i] : none;
-}
-
-bool listed(const std::vector<std::string>& list, const std::string& name) {
-    return std::find(list.begin(), list.end(), name) != list.end();
 }
 
 }  // namespace
@@ -99,8 +96,7 @@ table_schema build_schema(const config::source_config& cfg, const std::string& n
     s.source_table = name;
     s.dest_table = tc && tc->destination ? *tc->destination : name;
     for (const auto& c : cols) {
-        if (tc && !tc->include_columns.empty() && !listed(tc->include_columns, c.name)) continue;
-        if (tc && listed(tc->exclude_columns, c.name)) continue;
+        if (tc && !tc->syncs_column(c.name)) continue;
         const auto m = map_druid_type(c.type);
         if (m.verdict == type_verdict::skipped) {
             spdlog::warn("{}: column '{}' ({}) is an opaque aggregate (sketch) and is not synced; exclude it to "
@@ -133,43 +129,13 @@ table_schema build_schema(const config::source_config& cfg, const std::string& n
     }
     if (s.columns.empty()) throw error(error_kind::fatal, ctx + ": no columns to sync");
 
-    const std::string mode = tc ? tc->mode : "";
-    std::optional<std::string> cursor = tc && tc->cursor ? tc->cursor : std::nullopt;
-    if (!cursor && s.find_column("__time")) cursor = "__time";
-    if (mode == "full") cursor.reset();
-    if (cursor) {
-        const auto ci = s.find_column(*cursor);
-        if (!ci)
-            throw error(error_kind::fatal, ctx + ": cursor column '" + *cursor + "' is not among the synced columns");
-        if (s.columns[*ci].type != value_type::timestamp)
-            throw error(error_kind::fatal, ctx + ": cursor column '" + *cursor + "' has type " +
-                                               s.columns[*ci].source_type +
-                                               "; the Druid source needs a TIMESTAMP cursor");
-        s.cursor_column = ci;
-        s.mode = sync_mode::incremental;
-    } else {
-        if (mode == "incremental")
-            throw error(error_kind::fatal, ctx + ": mode incremental needs __time or a `cursor:` column");
-        s.mode = sync_mode::full;
-    }
-
-    if (tc && tc->primary_key) {
-        for (const auto& k : *tc->primary_key) {
-            const auto ki = s.find_column(k);
-            if (!ki) throw error(error_kind::fatal, ctx + ": key column '" + k + "' is not among the synced columns");
-            s.key.push_back(*ki);
-        }
-    } else {
-        // Druid has no keys, and roll-up makes identical rows legitimate.
-        column key;
-        key.name = synthetic_key_column;
-        key.type = value_type::string;
-        key.source_type = "sluice synthetic key";
-        key.nullable = false;
-        s.columns.push_back(std::move(key));
-        s.key.push_back(s.columns.size() - 1);
-        s.synthetic_key = true;
-    }
+    std::optional<std::string> time_column;
+    if (s.find_column("__time")) time_column = "__time";
+    time_keyset::resolve_cursor(s, tc, std::move(time_column), ctx, "the Druid source needs a TIMESTAMP cursor",
+                                "__time or a `cursor:` column");
+    // Druid has no keys, and roll-up makes identical rows legitimate: without
+    // `primary_key:` the key is synthetic.
+    time_keyset::resolve_key(s, tc ? tc->primary_key : std::nullopt, ctx);
     return s;
 }
 

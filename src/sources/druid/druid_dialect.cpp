@@ -15,7 +15,7 @@ std::string select_list(const table_schema& s) {
     std::string out;
     for (std::size_t i = 0; i < n; ++i) {
         if (i) out += ", ";
-        out += quote_ident(s.columns[i].name);
+        out += quote_identifier(s.columns[i].name);
     }
     return out;
 }

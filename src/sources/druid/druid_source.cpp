@@ -13,6 +13,7 @@
 
 #include "sluice/error.hpp"
 #include "sluice/http/client.hpp"
+#include "sluice/http/source_options.hpp"
 #include "sources/druid/catalog.hpp"
 #include "sources/druid/druid_dialect.hpp"
 #include "sources/druid/sql_client.hpp"
@@ -39,21 +40,8 @@ std::int64_t ordering_cap(const std::map<std::string, std::string>& query_contex
 class druid_source final : public source {
 public:
     druid_source(config::source_config cfg, asio::any_io_executor ex) : cfg_(std::move(cfg)) {
-        http_client_options o;
-        o.base_url = cfg_.url;
-        o.username = cfg_.username;
-        if (cfg_.password) o.password = *cfg_.password;
-        o.ca_file = cfg_.ca_file;
-        o.verify_tls = cfg_.verify_tls;
-        o.timeouts.connect = std::min<std::chrono::milliseconds>(cfg_.request_timeout, std::chrono::seconds(10));
-        o.timeouts.request = cfg_.request_timeout;
-        // One more than the windows in flight: a cancellation DELETE must not wait for a slot.
-        o.pool_size = static_cast<std::size_t>(std::max(4, cfg_.settings.max_in_flight)) + 1;
-        for (const auto& t : cfg_.tables)
-            o.pool_size = std::max(o.pool_size, static_cast<std::size_t>(std::max(1, t.settings.max_in_flight)) + 1);
-        const std::string name = cfg_.name;
-        o.on_retry = [name](const std::string& why) { spdlog::warn("druid source '{}': {}", name, why); };
-        http_ = std::make_unique<http_client>(std::move(ex), std::move(o));
+        // One spare connection: a cancellation DELETE must not wait for a slot.
+        http_ = std::make_unique<http_client>(std::move(ex), source_http_options(cfg_, "druid source", 1));
         client_ = std::make_unique<druid::sql_client>(*http_, cfg_.query_context, cfg_.name);
     }
 

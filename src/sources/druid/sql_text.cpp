@@ -9,21 +9,9 @@ namespace sluice::druid {
 
 namespace {
 
-std::string quote_with(std::string_view text, char q) {
-    std::string out;
-    out.reserve(text.size() + 2);
-    out.push_back(q);
-    for (char c : text) {
-        out.push_back(c);
-        if (c == q) out.push_back(q);
-    }
-    out.push_back(q);
-    return out;
-}
-
 void append_where(std::string& sql, std::string_view cursor, const time_keyset::time_range& range) {
     if (!range.lower && !range.upper) return;
-    const auto col = quote_ident(cursor);
+    const auto col = quote_identifier(cursor);
     sql += " WHERE ";
     if (range.lower) sql += col + " >= " + timestamp_literal(*range.lower);
     if (range.lower && range.upper) sql += " AND ";
@@ -37,8 +25,6 @@ void append_limit(std::string& sql, std::int64_t skip, std::int64_t limit) {
 
 }  // namespace
 
-std::string quote_ident(std::string_view name) { return quote_with(name, '"'); }
-std::string quote_literal(std::string_view text) { return quote_with(text, '\''); }
 
 std::string timestamp_literal(std::int64_t micros) {
     std::int64_t ms = micros / 1000;
@@ -62,7 +48,7 @@ std::string page_query(const table_ref& t, std::string_view select_list, std::st
     sql += select_list;
     sql += " FROM " + t.sql();
     append_where(sql, cursor, range);
-    sql += " ORDER BY " + quote_ident(cursor);
+    sql += " ORDER BY " + quote_identifier(cursor);
     append_limit(sql, skip, limit);
     return sql;
 }
@@ -83,24 +69,24 @@ std::string count_query(const table_ref& t, std::string_view cursor, const time_
 }
 
 std::string min_query(const table_ref& t, std::string_view cursor) {
-    return "SELECT MIN(" + quote_ident(cursor) + ") FROM " + t.sql();
+    return "SELECT MIN(" + quote_identifier(cursor) + ") FROM " + t.sql();
 }
 
 std::string max_query(const table_ref& t, std::string_view cursor, const time_keyset::time_range& range) {
-    std::string sql = "SELECT MAX(" + quote_ident(cursor) + ") FROM " + t.sql();
+    std::string sql = "SELECT MAX(" + quote_identifier(cursor) + ") FROM " + t.sql();
     append_where(sql, cursor, range);
     return sql;
 }
 
 std::string summary_query(const table_ref& t, std::string_view cursor, const std::vector<std::string>& int_columns,
                           const time_keyset::time_range& range, std::int64_t width_ms) {
-    const std::string ms = "TIMESTAMP_TO_MILLIS(" + quote_ident(cursor) + ")";
+    const std::string ms = "TIMESTAMP_TO_MILLIS(" + quote_identifier(cursor) + ")";
     const std::string P = std::to_string(fingerprint_modulus);
     // floor(ms / W) with truncating MOD and division: (ms - MOD(MOD(ms, W) + W, W)) / W
     // (the same expression as floor_div_sql, MOD for `%`).
     const std::string bucket = fmt::format("(({0}) - MOD(MOD({0}, {1}) + {1}, {1})) / {1}", ms, width_ms);
     std::string fp = fmt::format("MOD({}, {})", ms, P);
-    for (const auto& c : int_columns) fp += fmt::format(" + MOD(COALESCE({}, 0), {})", quote_ident(c), P);
+    for (const auto& c : int_columns) fp += fmt::format(" + MOD(COALESCE({}, 0), {})", quote_identifier(c), P);
     std::string sql = fmt::format("SELECT {}, COUNT(*), SUM({}) FROM {}", bucket, fp, t.sql());
     append_where(sql, cursor, range);
     sql += " GROUP BY 1 ORDER BY 1";
@@ -108,14 +94,14 @@ std::string summary_query(const table_ref& t, std::string_view cursor, const std
 }
 
 std::string tables_query(std::string_view schema) {
-    return "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = " + quote_literal(schema) +
+    return "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = " + quote_string_literal(schema) +
            " ORDER BY TABLE_NAME";
 }
 
 std::string columns_query(std::string_view schema, std::string_view table) {
     return "SELECT COLUMN_NAME, DATA_TYPE, ORDINAL_POSITION, IS_NULLABLE FROM INFORMATION_SCHEMA.COLUMNS "
            "WHERE TABLE_SCHEMA = " +
-           quote_literal(schema) + " AND TABLE_NAME = " + quote_literal(table) + " ORDER BY ORDINAL_POSITION";
+           quote_string_literal(schema) + " AND TABLE_NAME = " + quote_string_literal(table) + " ORDER BY ORDINAL_POSITION";
 }
 
 }  // namespace sluice::druid

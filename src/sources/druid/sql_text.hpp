@@ -10,12 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/sql_quote.hpp"
 #include "sources/time_keyset/time_range.hpp"
 
 namespace sluice::druid {
 
-std::string quote_ident(std::string_view name);
-std::string quote_literal(std::string_view text);
 // µs → TIMESTAMP '2024-01-01 00:00:00.123' (floored to the millisecond).
 std::string timestamp_literal(std::int64_t micros);
 
@@ -23,7 +22,7 @@ std::string timestamp_literal(std::int64_t micros);
 struct table_ref {
     std::string schema;
     std::string name;
-    std::string sql() const { return quote_ident(schema) + "." + quote_ident(name); }
+    std::string sql() const { return quote_identifier(schema) + "." + quote_identifier(name); }
 };
 
 // SELECT <cols> FROM t [WHERE c >= .. [AND c < ..]] ORDER BY c LIMIT n [OFFSET k]

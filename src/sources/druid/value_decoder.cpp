@@ -3,30 +3,21 @@
 #include <fmt/format.h>
 
 #include "sluice/error.hpp"
+#include "sources/time_keyset/raw_value.hpp"
 
 namespace sluice::druid {
 
 namespace od = simdjson::ondemand;
+using time_keyset::is_non_finite_text;
+using time_keyset::trim_raw;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
-// Jackson writes non-finite doubles as bare NaN/Infinity unless told otherwise.
-bool is_non_finite_text(std::string_view s) {
-    return s == "NaN" || s == "Infinity" || s == "-Infinity" || s == "\"NaN\"" || s == "\"Infinity\"" ||
-           s == "\"-Infinity\"";
-}
 
 [[noreturn]] void bad_value(batch& b, std::string_view column, std::size_t row, std::string_view what,
                             std::string_view raw, std::string_view context) {
     b.abandon_row();
     throw data_error(fmt::format("{}: column '{}' at row {} of the response: {}: {}", context, column, row, what,
-                                 trim(raw).substr(0, 80)));
+                                 trim_raw(raw).substr(0, 80)));
 }
 
 }  // namespace
@@ -36,7 +27,7 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
     const std::string_view raw = v.raw_json_token();
     od::json_type jt = od::json_type::null;
     if (v.type().get(jt)) {
-        if (type.wire == wire_kind::floating && is_non_finite_text(trim(raw))) return b.put_null();
+        if (type.wire == wire_kind::floating && is_non_finite_text(trim_raw(raw))) return b.put_null();
         bad_value(b, column, row, "invalid JSON value", raw, context);
     }
     if (jt == od::json_type::null) {
@@ -59,7 +50,7 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
     case wire_kind::floating: {
         double x = 0;
         if (jt == od::json_type::number && !v.get_double().get(x)) return b.put_float64(x);
-        if (jt == od::json_type::string && is_non_finite_text(trim(raw))) return b.put_null();
+        if (jt == od::json_type::string && is_non_finite_text(trim_raw(raw))) return b.put_null();
         bad_value(b, column, row, "not a number", raw, context);
     }
     case wire_kind::boolean: {
@@ -93,10 +84,10 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
             od::array a;
             std::string_view text;
             if (v.get_array().get(a) || a.raw_json().get(text)) bad_value(b, column, row, "invalid array", raw, context);
-            return b.put_text(value_type::string, trim(text));
+            return b.put_text(value_type::string, trim_raw(text));
         }
         if (jt == od::json_type::number || jt == od::json_type::boolean)
-            return b.put_text(value_type::string, trim(raw));
+            return b.put_text(value_type::string, trim_raw(raw));
         bad_value(b, column, row, "not a string", raw, context);
     }
     case wire_kind::json: {
@@ -110,7 +101,7 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
         } else {
             text = raw;
         }
-        return b.put_text(value_type::json, trim(text));
+        return b.put_text(value_type::json, trim_raw(text));
     }
     }
     bad_value(b, column, row, "unhandled type", raw, context);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "sluice/clock.hpp"
 #include "sources/postgres/reader.hpp"
 
 namespace sluice::postgres {
@@ -16,11 +17,6 @@ namespace {
 constexpr const char* cursor_name = "\"sluice_read\"";
 // Single-node Redshift clusters cap FETCH FORWARD at 1000 rows.
 constexpr std::size_t redshift_max_fetch = 1000;
-
-std::int64_t now_micros() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Where the read starts and what the cursor JSON carries forward.
 struct plan {
@@ -44,7 +40,7 @@ plan make_plan(const read_context& ctx, const std::optional<cursor_state>& saved
 
     if (full) {
         const bool resume = saved && saved->full && !saved->done && saved->pass > 0;
-        p.state.pass = resume ? saved->pass : now_micros();
+        p.state.pass = resume ? saved->pass : now_us();
         // Without a key there is no position: a resumed pass restarts (keeping pass_start).
         if (resume && !p.order.empty() && saved->k.size() == p.order.size()) {
             p.request.bound = bound_kind::after;

@@ -57,13 +57,11 @@ public:
 
     asio::awaitable<void> sync(table_schema_ptr schema, std::optional<std::string> cursor,
                                batch_sink& sink) override {
-        const auto* tc = table_config(schema->table);
         pg::connection conn(ex_);
         std::exception_ptr failure;
         try {
             co_await connect(conn);
-            postgres::read_context ctx{conn, schema, sink, tc ? tc->settings : cfg_.settings,
-                                       conn.is_redshift() || cfg_.type == "redshift"};
+            auto ctx = make_read_context(conn, schema, sink);
             if (!conn.is_redshift()) {
                 if (auto n = co_await postgres::estimate_rows(conn, cfg_.schema, schema->table))
                     sink.progress()->rows_estimate = *n;
@@ -109,13 +107,11 @@ public:
 
     asio::awaitable<void> reread(table_schema_ptr schema, std::int64_t lo_ms, std::int64_t hi_ms,
                                  batch_sink& sink) override {
-        const auto* tc = table_config(schema->table);
         pg::connection conn(ex_);
         std::exception_ptr failure;
         try {
             co_await connect(conn);
-            postgres::read_context ctx{conn, schema, sink, tc ? tc->settings : cfg_.settings,
-                                       conn.is_redshift() || cfg_.type == "redshift"};
+            auto ctx = make_read_context(conn, schema, sink);
             co_await postgres::read_range(ctx, lo_ms, hi_ms);
         } catch (...) {
             failure = with_context(std::current_exception(), schema->qualified_name() + ": re-reading");
@@ -147,6 +143,14 @@ private:
         for (const auto& t : cfg_.tables)
             if (t.name == name) return &t;
         return nullptr;
+    }
+
+    // Only after connect(): Redshift limits apply when the server says so, not
+    // only when the config does.
+    postgres::read_context make_read_context(pg::connection& conn, table_schema_ptr schema, batch_sink& sink) const {
+        const auto* tc = table_config(schema->table);
+        const config::table_settings& settings = tc ? tc->settings : cfg_.settings;
+        return {conn, std::move(schema), sink, settings, conn.is_redshift() || cfg_.type == "redshift"};
     }
 
     std::vector<table_schema_ptr> build(const std::vector<postgres::raw_table>& tables) const {

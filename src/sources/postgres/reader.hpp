@@ -19,6 +19,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "sluice/batch.hpp"
+#include "sluice/cancellation.hpp"
 #include "sluice/config.hpp"
 #include "sluice/pg/connection.hpp"
 #include "sluice/source.hpp"
@@ -70,7 +71,6 @@ private:
 position row_position(const pg::result& r, int row, const std::vector<std::size_t>& cols);
 // Lower bound for a lookback re-read, or nullopt when lookback does not apply.
 std::optional<std::string> lookback_bound(const read_context& ctx, const std::optional<std::string>& stored);
-boost::asio::awaitable<void> throw_if_cancelled();
 boost::asio::awaitable<void> deliver(read_context& ctx, batch_ptr b);
 
 }  // namespace sluice::postgres

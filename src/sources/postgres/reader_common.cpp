@@ -65,12 +65,6 @@ std::optional<std::string> lookback_bound(const read_context& ctx, const std::op
     return format_timestamp_micros(*micros - lookback_us);
 }
 
-asio::awaitable<void> throw_if_cancelled() {
-    const auto state = co_await asio::this_coro::cancellation_state;
-    if (state.cancelled() != asio::cancellation_type::none)
-        throw boost::system::system_error(asio::error::operation_aborted);
-}
-
 asio::awaitable<void> deliver(read_context& ctx, batch_ptr b) {
     ctx.sink.progress()->rows_read += b->rows();
     // Rows arrive in cursor order, so the last row's cursor is the newest: the

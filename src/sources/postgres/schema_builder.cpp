@@ -20,10 +20,6 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-bool contains(const std::vector<std::string>& v, const std::string& s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
-}
-
 class schema_error_context {
 public:
     schema_error_context(const config::source_config& s, const raw_table& t)
@@ -48,8 +44,7 @@ std::vector<column> select_columns(const raw_table& t, const config::table_confi
     }
     std::vector<column> out;
     for (const auto& rc : t.columns) {
-        if (tc && !tc->include_columns.empty() && !contains(tc->include_columns, rc.name)) continue;
-        if (tc && contains(tc->exclude_columns, rc.name)) continue;
+        if (tc && !tc->syncs_column(rc.name)) continue;
         column c;
         c.name = rc.name;
         c.type = map_pg_type(rc.data_type, rc.udt_name);

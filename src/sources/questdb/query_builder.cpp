@@ -7,21 +7,9 @@ namespace sluice::questdb {
 
 namespace {
 
-std::string quote_with(std::string_view text, char q) {
-    std::string out;
-    out.reserve(text.size() + 2);
-    out.push_back(q);
-    for (char c : text) {
-        out.push_back(c);
-        if (c == q) out.push_back(q);
-    }
-    out.push_back(q);
-    return out;
-}
-
 void append_where(std::string& sql, std::string_view cursor, const time_range& range) {
     if (!range.lower && !range.upper) return;
-    const auto col = quote_ident(cursor);
+    const auto col = quote_identifier(cursor);
     sql += " WHERE ";
     if (range.lower) sql += col + " >= " + timestamp_literal(*range.lower);
     if (range.lower && range.upper) sql += " AND ";
@@ -30,29 +18,27 @@ void append_where(std::string& sql, std::string_view cursor, const time_range& r
 
 }  // namespace
 
-std::string quote_ident(std::string_view name) { return quote_with(name, '"'); }
-std::string quote_literal(std::string_view text) { return quote_with(text, '\''); }
 std::string timestamp_literal(std::int64_t micros) { return "'" + format_timestamp_micros(micros) + "'"; }
 
 std::string page_query(std::string_view table, std::string_view select_list, std::string_view cursor,
                        const time_range& range, std::int64_t lo, std::int64_t hi) {
     std::string sql = "SELECT ";
     sql += select_list;
-    sql += " FROM " + quote_ident(table);
+    sql += " FROM " + quote_identifier(table);
     append_where(sql, cursor, range);
-    sql += " ORDER BY " + quote_ident(cursor);
+    sql += " ORDER BY " + quote_identifier(cursor);
     sql += " LIMIT " + std::to_string(lo) + "," + std::to_string(hi);
     return sql;
 }
 
 std::string count_query(std::string_view table, std::string_view cursor, const time_range& range) {
-    std::string sql = "SELECT count() FROM " + quote_ident(table);
+    std::string sql = "SELECT count() FROM " + quote_identifier(table);
     append_where(sql, cursor, range);
     return sql;
 }
 
 std::string max_query(std::string_view table, std::string_view cursor, const time_range& range) {
-    std::string sql = "SELECT max(" + quote_ident(cursor) + ") FROM " + quote_ident(table);
+    std::string sql = "SELECT max(" + quote_identifier(cursor) + ") FROM " + quote_identifier(table);
     append_where(sql, cursor, range);
     return sql;
 }
@@ -61,12 +47,12 @@ std::string full_page_query(std::string_view table, std::string_view select_list
                             std::int64_t hi) {
     std::string sql = "SELECT ";
     sql += select_list;
-    sql += " FROM " + quote_ident(table);
+    sql += " FROM " + quote_identifier(table);
     sql += " LIMIT " + std::to_string(lo) + "," + std::to_string(hi);
     return sql;
 }
 
-std::string table_columns_query(std::string_view table) { return "table_columns(" + quote_literal(table) + ")"; }
+std::string table_columns_query(std::string_view table) { return "table_columns(" + quote_string_literal(table) + ")"; }
 
 std::string exec_target(std::string_view sql) { return "/exec?query=" + url_encode(sql); }
 

@@ -11,12 +11,11 @@
 #include <string>
 #include <string_view>
 
+#include "sluice/sql_quote.hpp"
 #include "sources/time_keyset/time_range.hpp"
 
 namespace sluice::questdb {
 
-std::string quote_ident(std::string_view name);
-std::string quote_literal(std::string_view text);
 std::string timestamp_literal(std::int64_t micros);
 
 using time_keyset::time_range;

@@ -64,7 +64,7 @@ public:
         return count_query(schema_->source_table, column, range);
     }
     std::string min_sql(std::string_view column) const override {
-        return "SELECT min(" + quote_ident(column) + ") FROM " + quote_ident(schema_->source_table);
+        return "SELECT min(" + quote_identifier(column) + ") FROM " + quote_identifier(schema_->source_table);
     }
     std::string max_sql(std::string_view column, const time_keyset::time_range& range) const override {
         return max_query(schema_->source_table, column, range);

@@ -9,12 +9,14 @@
 
 #include "sluice/error.hpp"
 #include "sluice/http/client.hpp"
+#include "sluice/http/source_options.hpp"
 #include "sources/questdb/catalog.hpp"
 #include "sources/questdb/questdb_dialect.hpp"
 #include "sources/questdb/query_builder.hpp"
 #include "sources/questdb/type_map.hpp"
 #include "sources/time_keyset/cursor_state.hpp"
 #include "sources/time_keyset/reader.hpp"
+#include "sources/time_keyset/schema_rules.hpp"
 
 namespace sluice {
 
@@ -34,12 +36,7 @@ table_schema build_schema(const config::source_config& cfg, const raw_table& t, 
     std::vector<std::string> upsert;
     for (const auto& c : cols) {
         if (c.designated && designated.empty()) designated = c.name;
-        if (tc && !tc->include_columns.empty() &&
-            std::find(tc->include_columns.begin(), tc->include_columns.end(), c.name) == tc->include_columns.end())
-            continue;
-        if (tc && std::find(tc->exclude_columns.begin(), tc->exclude_columns.end(), c.name) !=
-                      tc->exclude_columns.end())
-            continue;
+        if (tc && !tc->syncs_column(c.name)) continue;
         column col;
         col.name = c.name;
         col.source_type = c.type;
@@ -59,47 +56,19 @@ table_schema build_schema(const config::source_config& cfg, const raw_table& t, 
     }
     if (s.columns.empty()) throw error(error_kind::fatal, ctx + ": no columns to sync");
 
-    const std::string mode = tc ? tc->mode : "";
-    std::optional<std::string> cursor = tc && tc->cursor ? tc->cursor : std::nullopt;
-    if (!cursor && !designated.empty()) cursor = designated;
-    if (mode == "full") cursor.reset();
-    if (cursor) {
-        const auto ci = s.find_column(*cursor);
-        if (!ci)
-            throw error(error_kind::fatal, ctx + ": cursor column '" + *cursor + "' is not among the synced columns");
-        if (s.columns[*ci].type != value_type::timestamp)
-            throw error(error_kind::fatal, ctx + ": cursor column '" + *cursor + "' has type " +
-                                               s.columns[*ci].source_type +
-                                               "; the QuestDB source needs a TIMESTAMP/DATE cursor");
-        s.cursor_column = ci;
-        s.mode = sync_mode::incremental;
-    } else {
-        if (mode == "incremental")
-            throw error(error_kind::fatal, ctx + ": mode incremental needs a designated timestamp or `cursor:`");
-        s.mode = sync_mode::full;
-    }
+    std::optional<std::string> time_column;
+    if (!designated.empty()) time_column = designated;
+    time_keyset::resolve_cursor(s, tc, std::move(time_column), ctx,
+                                "the QuestDB source needs a TIMESTAMP/DATE cursor",
+                                "a designated timestamp or `cursor:`");
 
-    std::vector<std::string> key_names;
+    std::optional<std::vector<std::string>> key_names;
     if (tc && tc->primary_key)
         key_names = *tc->primary_key;
     else
-        key_names = upsert;
-    if (!key_names.empty()) {
-        for (const auto& k : key_names) {
-            const auto ki = s.find_column(k);
-            if (!ki) throw error(error_kind::fatal, ctx + ": key column '" + k + "' is not among the synced columns");
-            s.key.push_back(*ki);
-        }
-    } else {
-        column key;
-        key.name = synthetic_key_column;
-        key.type = value_type::string;
-        key.source_type = "sluice synthetic key";
-        key.nullable = false;
-        s.columns.push_back(std::move(key));
-        s.key.push_back(s.columns.size() - 1);
-        s.synthetic_key = true;
-    }
+        key_names = std::move(upsert);
+    if (key_names->empty()) key_names.reset();
+    time_keyset::resolve_key(s, key_names, ctx);
     return s;
 }
 
@@ -110,20 +79,7 @@ namespace {
 class questdb_source final : public source {
 public:
     questdb_source(config::source_config cfg, asio::any_io_executor ex) : cfg_(std::move(cfg)) {
-        http_client_options o;
-        o.base_url = cfg_.url;
-        o.username = cfg_.username;
-        if (cfg_.password) o.password = *cfg_.password;
-        o.ca_file = cfg_.ca_file;
-        o.verify_tls = cfg_.verify_tls;
-        o.timeouts.connect = std::min<std::chrono::milliseconds>(cfg_.request_timeout, std::chrono::seconds(10));
-        o.timeouts.request = cfg_.request_timeout;
-        o.pool_size = static_cast<std::size_t>(std::max(4, cfg_.settings.max_in_flight));
-        for (const auto& t : cfg_.tables)
-            o.pool_size = std::max(o.pool_size, static_cast<std::size_t>(std::max(1, t.settings.max_in_flight)));
-        const std::string name = cfg_.name;
-        o.on_retry = [name](const std::string& why) { spdlog::warn("questdb source '{}': {}", name, why); };
-        http_ = std::make_unique<http_client>(std::move(ex), std::move(o));
+        http_ = std::make_unique<http_client>(std::move(ex), source_http_options(cfg_, "questdb source"));
     }
 
     asio::awaitable<void> check() override {
@@ -191,7 +147,7 @@ private:
         const std::size_t n = s.synthetic_key ? s.columns.size() - 1 : s.columns.size();
         for (std::size_t i = 0; i < n; ++i) {
             if (i) out += ", ";
-            out += questdb::quote_ident(s.columns[i].name);
+            out += quote_identifier(s.columns[i].name);
         }
         return out;
     }

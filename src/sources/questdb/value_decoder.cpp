@@ -5,25 +5,15 @@
 #include <fmt/format.h>
 
 #include "sluice/error.hpp"
+#include "sources/time_keyset/raw_value.hpp"
 
 namespace sluice::questdb {
 
 namespace od = simdjson::ondemand;
+using time_keyset::is_non_finite_text;
+using time_keyset::trim_raw;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
-// Non-finite doubles: QuestDB renders them as null, older servers may write the
-// Java text (bare or quoted); QuestDB treats all of them as NULL.
-bool is_non_finite_text(std::string_view s) {
-    return s == "NaN" || s == "Infinity" || s == "-Infinity" || s == "\"NaN\"" || s == "\"Infinity\"" ||
-           s == "\"-Infinity\"";
-}
 
 std::optional<std::int64_t> parse_int(std::string_view s) {
     std::int64_t v = 0;
@@ -37,7 +27,7 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
 void dataset_reader::bad_value(const exec_column& col, std::size_t row, std::string_view what,
                                std::string_view raw) const {
     if (target_) target_->abandon_row();
-    std::string shown(trim(raw).substr(0, 80));
+    std::string shown(trim_raw(raw).substr(0, 80));
     throw data_error(fmt::format("{}: column '{}' ({}) at row {} of the response: {}: {}", context_, col.name,
                                  col.type, row, what, shown));
 }
@@ -91,7 +81,7 @@ void dataset_reader::put_value(od::value v, const exec_column& col, std::size_t 
     od::json_type type = od::json_type::null;
     if (v.type().get(type)) {
         // Not a JSON value at all: only tolerated for the bare NaN/Infinity of old servers.
-        if (col.mapped.wire == wire_kind::floating && is_non_finite_text(trim(raw))) return b.put_null();
+        if (col.mapped.wire == wire_kind::floating && is_non_finite_text(trim_raw(raw))) return b.put_null();
         bad_value(col, row, "invalid JSON value", raw);
     }
     if (type == od::json_type::null) {
@@ -122,7 +112,7 @@ void dataset_reader::put_value(od::value v, const exec_column& col, std::size_t 
             if (v.get_double().get(x)) bad_value(col, row, "not a number", raw);
             return b.put_float64(x);
         }
-        if (type == od::json_type::string && is_non_finite_text(trim(raw))) return b.put_null();
+        if (type == od::json_type::string && is_non_finite_text(trim_raw(raw))) return b.put_null();
         bad_value(col, row, "not a number", raw);
     }
     case wire_kind::boolean: {
@@ -147,7 +137,7 @@ void dataset_reader::put_value(od::value v, const exec_column& col, std::size_t 
         }
         // A number where text is declared (e.g. a DECIMAL written bare): keep its exact text.
         if (type == od::json_type::number || (type == od::json_type::boolean && model == value_type::string))
-            return b.put_text(model, trim(raw));
+            return b.put_text(model, trim_raw(raw));
         bad_value(col, row, "not a string", raw);
     }
     case wire_kind::json: {
@@ -159,9 +149,9 @@ void dataset_reader::put_value(od::value v, const exec_column& col, std::size_t 
             od::object o;
             if (v.get_object().get(o) || o.raw_json().get(text)) bad_value(col, row, "invalid object", raw);
         } else {
-            text = trim(raw);
+            text = trim_raw(raw);
         }
-        return b.put_text(value_type::json, trim(text));
+        return b.put_text(value_type::json, trim_raw(text));
     }
     case wire_kind::binary: {
         // QuestDB sends [] for every BINARY value (content is not exported): NULL.

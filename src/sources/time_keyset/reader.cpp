@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "sluice/cancellation.hpp"
 #include "sluice/error.hpp"
 #include "sluice/progress.hpp"
 #include "sluice/synthetic_key.hpp"
@@ -30,12 +31,6 @@ namespace {
 
 // A NULL cursor value (nullable cursor column): sorts first.
 constexpr std::int64_t null_cursor = std::numeric_limits<std::int64_t>::min();
-
-asio::awaitable<void> throw_if_cancelled() {
-    const auto state = co_await asio::this_coro::cancellation_state;
-    if (state.cancelled() != asio::cancellation_type::none)
-        throw boost::system::system_error(asio::error::operation_aborted);
-}
 
 asio::awaitable<void> deliver(read_context& ctx, batch_ptr b) {
     ctx.sink.progress()->rows_read += b->rows();

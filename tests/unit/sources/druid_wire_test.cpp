@@ -58,8 +58,8 @@ TEST_CASE("druid request: query ids are fresh version-4 UUIDs") {
 }
 
 TEST_CASE("druid sql: quoting, millisecond TIMESTAMP literals, keyset pages") {
-    CHECK(quote_ident("we\"ird") == "\"we\"\"ird\"");
-    CHECK(quote_literal("o'brien") == "'o''brien'");
+    CHECK(quote_identifier("we\"ird") == "\"we\"\"ird\"");
+    CHECK(quote_string_literal("o'brien") == "'o''brien'");
     CHECK(timestamp_literal(us("2024-01-01T00:00:00.123456Z")) == "TIMESTAMP '2024-01-01 00:00:00.123'");
     CHECK(timestamp_literal(us("1969-12-31T23:59:59.9995Z")) == "TIMESTAMP '1969-12-31 23:59:59.999'");
     const table_ref t{"druid", "wiki\"pedia"};

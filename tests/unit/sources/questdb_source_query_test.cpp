@@ -20,9 +20,9 @@ std::int64_t us(const char* iso) { return *parse_timestamp_micros(iso); }
 }  // namespace
 
 TEST_CASE("questdb query: identifiers and literals are quoted") {
-    CHECK(quote_ident("sensor") == "\"sensor\"");
-    CHECK(quote_ident("we\"ird; DROP TABLE x") == "\"we\"\"ird; DROP TABLE x\"");
-    CHECK(quote_literal("it's") == "'it''s'");
+    CHECK(quote_identifier("sensor") == "\"sensor\"");
+    CHECK(quote_identifier("we\"ird; DROP TABLE x") == "\"we\"\"ird; DROP TABLE x\"");
+    CHECK(quote_string_literal("it's") == "'it''s'");
     CHECK(table_columns_query("o'brien") == "table_columns('o''brien')");
     CHECK(timestamp_literal(us("2024-01-01T00:00:00Z")) == "'2024-01-01T00:00:00.000000Z'");
 }

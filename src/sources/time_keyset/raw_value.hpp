@@ -1,0 +1,23 @@
+#pragma once
+// Raw JSON value text as QuestDB and Druid (both JVM servers) write it, shared
+// by their page decoders so both accept the same spellings.
+
+#include <string_view>
+
+namespace sluice::time_keyset {
+
+// simdjson's raw_json_token() keeps the whitespace after a value.
+inline std::string_view trim_raw(std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+// Java's text for non-finite doubles, bare (Jackson without the quoting
+// option, older QuestDB servers) or quoted; both sources read it as NULL.
+inline bool is_non_finite_text(std::string_view s) {
+    return s == "NaN" || s == "Infinity" || s == "-Infinity" || s == "\"NaN\"" || s == "\"Infinity\"" ||
+           s == "\"-Infinity\"";
+}
+
+}  // namespace sluice::time_keyset
