@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
 #include "sluice/destination.hpp"
@@ -17,6 +18,7 @@
 namespace sluice {
 
 namespace asio = boost::asio;
+using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -70,8 +72,12 @@ asio::awaitable<reconcile_report> reconcile_table(source& src, destination& dest
         const pending p = todo.back();
         todo.pop_back();
         const bucket_query q = p.q;
-        const auto at_source = co_await src.summarize(schema, q);
-        const auto at_dest = co_await dest.summarize(*schema, q);
+        // Both sides at once: the source query runs remotely while the destination
+        // scans locally (on SQLite's own thread), and both scan the same rows.
+        auto source_side = src.summarize(schema, q);
+        auto dest_side = dest.summarize(*schema, q);
+        auto both_sides = std::move(source_side) && std::move(dest_side);
+        const auto [at_source, at_dest] = co_await std::move(both_sides);
         std::map<std::int64_t, std::pair<bucket_stats, bucket_stats>> both;  // bucket -> (source, destination)
         for (const auto& b : at_source) both[b.bucket].first = b;
         for (const auto& b : at_dest) both[b.bucket].second = b;
