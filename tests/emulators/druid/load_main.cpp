@@ -2,6 +2,7 @@
 // ingests JSON lines, generates deterministic rows, deletes rows, dumps datasources and
 // runs raw SQL. Writes go to the emulator-only endpoints POST /druid/emulator/v1/*;
 // reads go through the real Druid API POST /druid/v2/sql.
+#include "../common/cli.hpp"
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -40,23 +41,7 @@ const char* kUsage =
     "  dump DS                          all rows ordered by __time as JSON lines (pages by __time windows)\n"
     "  sql \"QUERY\" [--format F] [--header] [--types-header] [--sql-types-header] [--context JSON]\n"
     "                                   print the raw response body (exit 1 unless HTTP 200)\n";
-
-[[noreturn]] void die(const std::string& why, int code = 2) {
-  std::cerr << "druid-load: " << why << "\n";
-  if (code == 2) std::cerr << kUsage;
-  std::exit(code);
-}
-
-int64_t parse_i64(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    long long n = std::stoll(v, &used);
-    if (used != v.size()) throw std::invalid_argument(v);
-    return n;
-  } catch (const std::exception&) {
-    die(flag + " expects an integer, got '" + v + "'");
-  }
-}
+const emu_cli::program cli{"druid-load", kUsage};
 
 std::string url_encode(const std::string& s) {
   std::string o;
@@ -104,7 +89,7 @@ class Client {
       } catch (const std::exception& e) {
         sock_.reset();
         buf_.clear();
-        if (attempt >= 1) die(std::string("request failed: ") + e.what(), 1);
+        if (attempt >= 1) cli.fail(std::string("request failed: ") + e.what(), 1);
       }
     }
   }
@@ -132,7 +117,7 @@ class Client {
 };
 
 void must_ok(const std::pair<unsigned, std::string>& r, const std::string& what) {
-  if (r.first != 200) die(what + " failed: HTTP " + std::to_string(r.first) + " " + r.second, 1);
+  if (r.first != 200) cli.fail(what + " failed: HTTP " + std::to_string(r.first) + " " + r.second, 1);
 }
 
 std::string admin(const std::string& cmd, const std::string& ds, const std::string& extra = "") {
@@ -173,7 +158,7 @@ int cmd_dump(Client& c, const std::string& ds) {
                  "COUNT(*) AS n FROM " + q, "array");
   must_ok(r, "dump bounds");
   simdjson::dom::element doc;
-  if (parser.parse(r.second).get(doc)) die("bad JSON from the emulator: " + r.second, 1);
+  if (parser.parse(r.second).get(doc)) cli.fail("bad JSON from the emulator: " + r.second, 1);
   auto row = doc.at(0);
   int64_t n = int64_t(row.at(2));
   if (n == 0) return 0;
@@ -189,7 +174,7 @@ int cmd_dump(Client& c, const std::string& ds) {
     must_ok(page, "dump page");
     const std::string& body = page.second;
     if (body.size() < 1 || body.back() != '\n' || (body.size() >= 2 && body[body.size() - 2] != '\n') )
-      die("dump page: response without the trailing blank line (truncated)", 1);
+      cli.fail("dump page: response without the trailing blank line (truncated)", 1);
     std::fwrite(body.data(), 1, body.size() - 1, stdout);
     for (size_t i = 0; i + 1 < body.size(); ++i) seen += body[i] == '\n';
     a = b;
@@ -208,17 +193,17 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) die(a + " needs a value");
+      if (i + 1 >= argc) cli.fail(a + " needs a value");
       return argv[++i];
     };
     if (a == "--host") host = value();
     else if (a == "--port") port = value();
     else if (a == "--user") user = value();
     else if (a == "--password") pw = value();
-    else if (a == "--start-ms") start = parse_i64(a, value());
-    else if (a == "--step-ms") step = parse_i64(a, value());
-    else if (a == "--dup") dup = parse_i64(a, value());
-    else if (a == "--first") first = parse_i64(a, value());
+    else if (a == "--start-ms") start = cli.i64(a, value());
+    else if (a == "--step-ms") step = cli.i64(a, value());
+    else if (a == "--dup") dup = cli.i64(a, value());
+    else if (a == "--first") first = cli.i64(a, value());
     else if (a == "--format") format = value();
     else if (a == "--header") header = true;
     else if (a == "--types-header") types = true;
@@ -227,9 +212,9 @@ int main(int argc, char** argv) {
     else if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
     else rest.push_back(a);
   }
-  if (port.empty()) die("--port is required");
-  if (rest.empty()) die("missing command");
-  if (dup < 1) die("--dup must be >= 1");
+  if (port.empty()) cli.fail("--port is required");
+  if (rest.empty()) cli.fail("missing command");
+  if (dup < 1) cli.fail("--dup must be >= 1");
   Client c(host, port, user, pw);
   const std::string& cmd = rest[0];
   auto print = [](const std::pair<unsigned, std::string>& r) {
@@ -246,7 +231,7 @@ int main(int argc, char** argv) {
   if (cmd == "create" && rest.size() == 3) return print(c.post(admin("create", rest[1]), rest[2], "text/plain"));
   if (cmd == "ingest" && rest.size() == 2) return cmd_ingest(c, rest[1]);
   if (cmd == "generate" && rest.size() == 3) {
-    int64_t n = parse_i64("N", rest[2]);
+    int64_t n = cli.i64("N", rest[2]);
     return print(c.post(admin("generate", rest[1],
                               "&n=" + std::to_string(n) + "&startMs=" + std::to_string(start) + "&stepMs=" +
                                   std::to_string(step) + "&dup=" + std::to_string(dup) + "&first=" +
@@ -257,5 +242,5 @@ int main(int argc, char** argv) {
   if (cmd == "truncate" && rest.size() == 2) return print(c.post(admin("truncate", rest[1]), ""));
   if (cmd == "drop" && rest.size() == 2) return print(c.post(admin("drop", rest[1]), ""));
   if (cmd == "dump" && rest.size() == 2) return cmd_dump(c, rest[1]);
-  die("bad command line");
+  cli.fail("bad command line");
 }

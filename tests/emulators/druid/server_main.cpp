@@ -3,6 +3,7 @@
 // connection, one thread per HTTP connection); datasources are the tables of one
 // PostgreSQL schema. See README.md in this directory for the design, the supported SQL
 // and the fault switches.
+#include "../common/cli.hpp"
 #include <pthread.h>
 #include <signal.h>
 
@@ -42,22 +43,7 @@ const char* kUsage =
     "usage: druid-emulator --pg CONNINFO [--host ADDR] [--port N] [--schema NAME]\n"
     "                      [--user U --password P] [--fail-429 N] [--fail-500-every N]\n"
     "                      [--drop-every N] [--delay-ms N] [--truncate-every N] [--log-queries]\n";
-
-[[noreturn]] void usage_error(const std::string& why) {
-  std::cerr << "druid-emulator: " << why << "\n" << kUsage;
-  std::exit(2);
-}
-
-uint64_t parse_u64(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    unsigned long long n = std::stoull(v, &used);
-    if (used != v.size() || (!v.empty() && v[0] == '-')) throw std::invalid_argument(v);
-    return n;
-  } catch (const std::exception&) {
-    usage_error(flag + " expects a non-negative integer, got '" + v + "'");
-  }
-}
+const emu_cli::program cli{"druid-emulator", kUsage};
 
 struct Config {
   std::string pg, schema = "druid", helper, user, password;
@@ -873,28 +859,28 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(a + " needs a value");
+      if (i + 1 >= argc) cli.fail(a + " needs a value");
       return argv[++i];
     };
     if (a == "--host") host = value();
-    else if (a == "--port") port = static_cast<int>(parse_u64(a, value()));
+    else if (a == "--port") port = static_cast<int>(cli.u64(a, value()));
     else if (a == "--pg") cfg.pg = value();
     else if (a == "--schema") cfg.schema = value();
     else if (a == "--user") cfg.user = value();
     else if (a == "--password") { cfg.password = value(); has_pw = true; }
-    else if (a == "--fail-429") cfg.fail_429 = parse_u64(a, value());
-    else if (a == "--fail-500-every") cfg.fail_500_every = parse_u64(a, value());
-    else if (a == "--drop-every") cfg.drop_every = parse_u64(a, value());
-    else if (a == "--delay-ms") cfg.delay_ms = parse_u64(a, value());
-    else if (a == "--truncate-every") cfg.truncate_every = parse_u64(a, value());
+    else if (a == "--fail-429") cfg.fail_429 = cli.u64(a, value());
+    else if (a == "--fail-500-every") cfg.fail_500_every = cli.u64(a, value());
+    else if (a == "--drop-every") cfg.drop_every = cli.u64(a, value());
+    else if (a == "--delay-ms") cfg.delay_ms = cli.u64(a, value());
+    else if (a == "--truncate-every") cfg.truncate_every = cli.u64(a, value());
     else if (a == "--log-queries") cfg.log_queries = true;
     else if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
-    else usage_error("unknown argument '" + a + "'");
+    else cli.fail("unknown argument '" + a + "'");
   }
-  if (cfg.pg.empty()) usage_error("--pg is required");
-  if (cfg.user.empty() != !has_pw) usage_error("--user and --password go together");
-  if (port > 65535) usage_error("--port out of range");
-  if (cfg.schema.empty()) usage_error("--schema must not be empty");
+  if (cfg.pg.empty()) cli.fail("--pg is required");
+  if (cfg.user.empty() != !has_pw) cli.fail("--user and --password go together");
+  if (port > 65535) cli.fail("--port out of range");
+  if (cfg.schema.empty()) cli.fail("--schema must not be empty");
   cfg.helper = cfg.schema + "_emu";
 
   sigset_t sigs;

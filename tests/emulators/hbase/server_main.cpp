@@ -1,4 +1,5 @@
 // hbase-emulator: an in-memory HBase Thrift1 gateway for tests and benchmarks.
+#include "../common/cli.hpp"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -36,22 +37,7 @@ const char* kUsage =
     "                      [--protocol binary|compact] [--http] [--region-max-rows N]\n"
     "                      [--scanner-timeout-ms N] [--expire-scanner-after N] [--ioerror-every N]\n"
     "                      [--drop-every N] [--delay-ms N] [--garbage-every N]\n";
-
-[[noreturn]] void usage_error(const std::string& why) {
-  std::cerr << "hbase-emulator: " << why << "\n" << kUsage;
-  std::exit(2);
-}
-
-uint64_t parse_u64(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    unsigned long long n = std::stoull(v, &used);
-    if (used != v.size()) throw std::invalid_argument(v);
-    return n;
-  } catch (const std::exception&) {
-    usage_error(flag + " expects a non-negative integer, got '" + v + "'");
-  }
-}
+const emu_cli::program cli{"hbase-emulator", kUsage};
 
 // libthrift counts the bytes a transport reads against TConfiguration's max message
 // size (100 MB) and, for long-lived connections, not only per message: bulk loads of
@@ -85,27 +71,27 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(a + " needs a value");
+      if (i + 1 >= argc) cli.fail(a + " needs a value");
       return argv[++i];
     };
     if (a == "--host") host = value();
-    else if (a == "--port") port = static_cast<int>(parse_u64(a, value()));
+    else if (a == "--port") port = static_cast<int>(cli.u64(a, value()));
     else if (a == "--transport") transport = value();
     else if (a == "--protocol") protocol = value();
     else if (a == "--http") http = true;
-    else if (a == "--region-max-rows") region_max_rows = parse_u64(a, value());
-    else if (a == "--scanner-timeout-ms") scanner_timeout_ms = parse_u64(a, value());
-    else if (a == "--expire-scanner-after") faults.expire_scanner_after = parse_u64(a, value());
-    else if (a == "--ioerror-every") faults.ioerror_every = parse_u64(a, value());
-    else if (a == "--drop-every") faults.drop_every = parse_u64(a, value());
-    else if (a == "--delay-ms") faults.delay_ms = parse_u64(a, value());
-    else if (a == "--garbage-every") faults.garbage_every = parse_u64(a, value());
+    else if (a == "--region-max-rows") region_max_rows = cli.u64(a, value());
+    else if (a == "--scanner-timeout-ms") scanner_timeout_ms = cli.u64(a, value());
+    else if (a == "--expire-scanner-after") faults.expire_scanner_after = cli.u64(a, value());
+    else if (a == "--ioerror-every") faults.ioerror_every = cli.u64(a, value());
+    else if (a == "--drop-every") faults.drop_every = cli.u64(a, value());
+    else if (a == "--delay-ms") faults.delay_ms = cli.u64(a, value());
+    else if (a == "--garbage-every") faults.garbage_every = cli.u64(a, value());
     else if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
-    else usage_error("unknown argument '" + a + "'");
+    else cli.fail("unknown argument '" + a + "'");
   }
-  if (transport != "buffered" && transport != "framed") usage_error("--transport must be buffered or framed");
-  if (protocol != "binary" && protocol != "compact") usage_error("--protocol must be binary or compact");
-  if (region_max_rows == 0) usage_error("--region-max-rows must be > 0");
+  if (transport != "buffered" && transport != "framed") cli.fail("--transport must be buffered or framed");
+  if (protocol != "binary" && protocol != "compact") cli.fail("--protocol must be binary or compact");
+  if (region_max_rows == 0) cli.fail("--region-max-rows must be > 0");
 
   // Signals go to a dedicated waiter thread; every thread started later inherits the mask.
   sigset_t sigs;

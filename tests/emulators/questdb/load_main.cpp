@@ -1,5 +1,6 @@
 // questdb-load: a small QuestDB REST client (Boost.Beast) to run SQL, load JSON lines,
 // generate deterministic rows and dump tables through /exec.
+#include "../common/cli.hpp"
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -27,23 +28,7 @@ const char* kUsage =
     "  load TABLE                       JSON lines on stdin (one object per row) -> INSERTs of <= 1000 rows\n"
     "  generate TABLE N [--start-us T] [--step-us S] [--dup K]\n"
     "  dump TABLE                       all rows in ts order as JSON lines (pages via LIMIT lo,hi)\n";
-
-[[noreturn]] void die(const std::string& why, int code = 2) {
-  std::cerr << "questdb-load: " << why << "\n";
-  if (code == 2) std::cerr << kUsage;
-  std::exit(code);
-}
-
-int64_t parse_i64(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    long long n = std::stoll(v, &used);
-    if (used != v.size()) throw std::invalid_argument(v);
-    return n;
-  } catch (const std::exception&) {
-    die(flag + " expects an integer, got '" + v + "'");
-  }
-}
+const emu_cli::program cli{"questdb-load", kUsage};
 
 std::string url_encode(const std::string& s) {
   std::string o;
@@ -91,7 +76,7 @@ class Client {
       } catch (const std::exception& e) {
         sock_.reset();
         buf_.clear();
-        if (attempt >= 1) die(std::string("request failed: ") + e.what(), 1);
+        if (attempt >= 1) cli.fail(std::string("request failed: ") + e.what(), 1);
       }
     }
   }
@@ -110,7 +95,7 @@ class Client {
 
 void must_ok(const std::pair<unsigned, std::string>& r, const std::string& what) {
   bool err = r.first != 200 || r.second.find("\"error\"") != std::string::npos;
-  if (err) die(what + " failed: HTTP " + std::to_string(r.first) + " " + r.second, 1);
+  if (err) cli.fail(what + " failed: HTTP " + std::to_string(r.first) + " " + r.second, 1);
 }
 
 std::string sql_value(simdjson::dom::element v) {
@@ -150,7 +135,7 @@ int cmd_load(Client& c, const std::string& table) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     simdjson::dom::element doc;
     if (parser.parse(line).get(doc) || doc.type() != simdjson::dom::element_type::OBJECT)
-      die("line " + std::to_string(lineno) + ": not a JSON object", 1);
+      cli.fail("line " + std::to_string(lineno) + ": not a JSON object", 1);
     std::string rc, rv;
     for (auto [k, v] : simdjson::dom::object(doc)) {
       rc += (rc.empty() ? "\"" : ", \"") + std::string(k) + "\"";
@@ -194,7 +179,7 @@ int cmd_dump(Client& c, const std::string& table) {
     auto r = c.exec("SELECT * FROM " + table + " LIMIT " + std::to_string(lo) + "," + std::to_string(lo + page));
     must_ok(r, "select");
     simdjson::dom::element doc;
-    if (parser.parse(r.second).get(doc)) die("bad JSON from server", 1);
+    if (parser.parse(r.second).get(doc)) cli.fail("bad JSON from server", 1);
     std::vector<std::string> names;
     for (auto col : doc["columns"].get_array()) names.emplace_back(std::string_view(col["name"]));
     int64_t rows = 0;
@@ -222,22 +207,22 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) die(a + " needs a value");
+      if (i + 1 >= argc) cli.fail(a + " needs a value");
       return argv[++i];
     };
     if (a == "--host") host = value();
     else if (a == "--port") port = value();
     else if (a == "--user") user = value();
     else if (a == "--password") pw = value();
-    else if (a == "--start-us") start = parse_i64(a, value());
-    else if (a == "--step-us") step = parse_i64(a, value());
-    else if (a == "--dup") dup = parse_i64(a, value());
+    else if (a == "--start-us") start = cli.i64(a, value());
+    else if (a == "--step-us") step = cli.i64(a, value());
+    else if (a == "--dup") dup = cli.i64(a, value());
     else if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
     else rest.push_back(a);
   }
-  if (port.empty()) die("--port is required");
-  if (rest.empty()) die("missing command");
-  if (dup < 1) die("--dup must be >= 1");
+  if (port.empty()) cli.fail("--port is required");
+  if (rest.empty()) cli.fail("missing command");
+  if (dup < 1) cli.fail("--dup must be >= 1");
   Client c(host, port, user, pw);
   const std::string& cmd = rest[0];
   if (cmd == "sql" && rest.size() == 2) {
@@ -246,7 +231,7 @@ int main(int argc, char** argv) {
     return r.first == 200 && r.second.find("\"error\"") == std::string::npos ? 0 : 1;
   }
   if (cmd == "load" && rest.size() == 2) return cmd_load(c, rest[1]);
-  if (cmd == "generate" && rest.size() == 3) return cmd_generate(c, rest[1], parse_i64("N", rest[2]), start, step, dup);
+  if (cmd == "generate" && rest.size() == 3) return cmd_generate(c, rest[1], cli.i64("N", rest[2]), start, step, dup);
   if (cmd == "dump" && rest.size() == 2) return cmd_dump(c, rest[1]);
-  die("bad command line");
+  cli.fail("bad command line");
 }

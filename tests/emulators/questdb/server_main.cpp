@@ -1,4 +1,5 @@
 // questdb-emulator: a QuestDB REST (/exec) server over SQLite for tests and benchmarks.
+#include "../common/cli.hpp"
 #include <pthread.h>
 #include <signal.h>
 
@@ -29,22 +30,7 @@ const char* kUsage =
     "usage: questdb-emulator [--host ADDR] [--port N] [--version 7.4.2|9.3.2] [--data FILE.sqlite]\n"
     "                        [--user U --password P] [--fail-429 N] [--fail-500-every N]\n"
     "                        [--drop-every N] [--delay-ms N] [--error-in-body-every N]\n";
-
-[[noreturn]] void usage_error(const std::string& why) {
-  std::cerr << "questdb-emulator: " << why << "\n" << kUsage;
-  std::exit(2);
-}
-
-uint64_t parse_u64(const std::string& flag, const std::string& v) {
-  try {
-    size_t used = 0;
-    unsigned long long n = std::stoull(v, &used);
-    if (used != v.size() || (!v.empty() && v[0] == '-')) throw std::invalid_argument(v);
-    return n;
-  } catch (const std::exception&) {
-    usage_error(flag + " expects a non-negative integer, got '" + v + "'");
-  }
-}
+const emu_cli::program cli{"questdb-emulator", kUsage};
 
 struct Config {
   std::string user, password;
@@ -192,26 +178,26 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(a + " needs a value");
+      if (i + 1 >= argc) cli.fail(a + " needs a value");
       return argv[++i];
     };
     if (a == "--host") host = value();
-    else if (a == "--port") port = static_cast<int>(parse_u64(a, value()));
+    else if (a == "--port") port = static_cast<int>(cli.u64(a, value()));
     else if (a == "--version") version = value();
     else if (a == "--data") data = value();
     else if (a == "--user") cfg.user = value();
     else if (a == "--password") { cfg.password = value(); has_pw = true; }
-    else if (a == "--fail-429") cfg.fail_429 = parse_u64(a, value());
-    else if (a == "--fail-500-every") cfg.fail_500_every = parse_u64(a, value());
-    else if (a == "--drop-every") cfg.drop_every = parse_u64(a, value());
-    else if (a == "--delay-ms") cfg.delay_ms = parse_u64(a, value());
-    else if (a == "--error-in-body-every") cfg.error_body_every = parse_u64(a, value());
+    else if (a == "--fail-429") cfg.fail_429 = cli.u64(a, value());
+    else if (a == "--fail-500-every") cfg.fail_500_every = cli.u64(a, value());
+    else if (a == "--drop-every") cfg.drop_every = cli.u64(a, value());
+    else if (a == "--delay-ms") cfg.delay_ms = cli.u64(a, value());
+    else if (a == "--error-in-body-every") cfg.error_body_every = cli.u64(a, value());
     else if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
-    else usage_error("unknown argument '" + a + "'");
+    else cli.fail("unknown argument '" + a + "'");
   }
-  if (version != "7.4.2" && version != "9.3.2") usage_error("--version must be 7.4.2 or 9.3.2");
-  if (cfg.user.empty() != !has_pw) usage_error("--user and --password go together");
-  if (port > 65535) usage_error("--port out of range");
+  if (version != "7.4.2" && version != "9.3.2") cli.fail("--version must be 7.4.2 or 9.3.2");
+  if (cfg.user.empty() != !has_pw) cli.fail("--user and --password go together");
+  if (port > 65535) cli.fail("--port out of range");
 
   sigset_t sigs;
   sigemptyset(&sigs);
