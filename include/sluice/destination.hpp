@@ -53,7 +53,7 @@ public:
     // table's live rows (_sluice_deleted false), buckets without rows omitted,
     // ordered by bucket. An absent table has no buckets.
     virtual boost::asio::awaitable<std::vector<bucket_stats>> summarize(const table_schema& schema,
-                                                                       const bucket_query& q);
+                                                                       const bucket_query& q) = 0;
     // Cheap round trip used by readiness checks.
     virtual boost::asio::awaitable<void> ping() = 0;
     virtual void close() = 0;

@@ -41,11 +41,6 @@ asio::awaitable<void> source::reread(table_schema_ptr schema, std::int64_t, std:
     co_return;
 }
 
-asio::awaitable<std::vector<bucket_stats>> destination::summarize(const table_schema& schema, const bucket_query&) {
-    throw error(error_kind::fatal, describe() + ": cannot summarize " + schema.qualified_name());
-    co_return std::vector<bucket_stats>{};
-}
-
 std::vector<std::int64_t> default_bucket_widths_ms() { return {86'400'000, 3'600'000, 60'000, 1'000}; }
 
 asio::awaitable<reconcile_report> reconcile_table(source& src, destination& dest, table_schema_ptr schema,
