@@ -38,6 +38,8 @@ public:
     void new_group() { seen_.clear(); }
 
 private:
+    void append_key(std::string& key, const hash128& h);
+
     struct hasher {
         std::size_t operator()(const hash128& h) const noexcept { return static_cast<std::size_t>(h.lo ^ h.hi); }
     };

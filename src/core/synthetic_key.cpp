@@ -54,28 +54,40 @@ hash128 hash_pending_row(const batch& b, std::size_t ncols) {
     return h.done();
 }
 
-std::string synthetic_keyer::next_key(const hash128& h, std::int64_t order) {
+namespace {
+
+void append_hex64(std::string& out, std::uint64_t v) {
     static constexpr char hex[] = "0123456789abcdef";
-    const auto biased = static_cast<std::uint64_t>(order) ^ (std::uint64_t(1) << 63);
-    std::string key(17, '-');
-    for (int i = 0; i < 16; ++i) key[static_cast<std::size_t>(i)] = hex[(biased >> (60 - 4 * i)) & 15];
-    key += next_key(h);
+    for (int i = 0; i < 16; ++i) out.push_back(hex[(v >> (60 - 4 * i)) & 15]);
+}
+
+}  // namespace
+
+// Keys are built in one string (one allocation per row: this runs for every row read).
+std::string synthetic_keyer::next_key(const hash128& h, std::int64_t order) {
+    std::string key;
+    key.reserve(17 + 32 + 8);
+    append_hex64(key, static_cast<std::uint64_t>(order) ^ (std::uint64_t(1) << 63));
+    key.push_back('-');
+    append_key(key, h);
     return key;
 }
 
 std::string synthetic_keyer::next_key(const hash128& h) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string key(32, '0');
-    for (int i = 0; i < 16; ++i) {
-        key[static_cast<std::size_t>(i)] = hex[(h.hi >> (60 - 4 * i)) & 15];
-        key[static_cast<std::size_t>(16 + i)] = hex[(h.lo >> (60 - 4 * i)) & 15];
-    }
+    std::string key;
+    key.reserve(32 + 8);
+    append_key(key, h);
+    return key;
+}
+
+void synthetic_keyer::append_key(std::string& key, const hash128& h) {
+    append_hex64(key, h.hi);
+    append_hex64(key, h.lo);
     const std::uint32_t n = seen_[h]++;
     if (n > 0) {
         key.push_back('#');
         key += std::to_string(n);
     }
-    return key;
 }
 
 }  // namespace sluice
