@@ -13,8 +13,8 @@ import pytest
 import daemontest
 import druid_emulator as de
 import sluicetest
-from druid_emulator import Emulator, assert_multiset_equal, dest_rows, expected_rows
-from sluicetest import run_sluice
+from druid_emulator import Emulator, dest_rows, expected_rows
+from sluicetest import assert_multiset_equal, run_sluice
 
 SRC = "dr"
 _ids = itertools.count(1)

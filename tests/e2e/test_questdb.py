@@ -1,7 +1,6 @@
 """End-to-end tests of the QuestDB source against the REST emulator (tests/emulators/questdb).
 Every test compares the synced SQLite content with a dump of the source table taken through
 an independent Python client (tests/harness/questdb_emulator.py), as multisets of rows."""
-import datetime as dt
 import json
 import random
 import time
@@ -10,8 +9,8 @@ import pytest
 
 import questdb_emulator as qe
 import sluicetest
-from questdb_emulator import Emulator, assert_multiset_equal, dest_rows, expected_rows
-from sluicetest import run_sluice
+from questdb_emulator import Emulator, dest_rows, expected_rows
+from sluicetest import assert_multiset_equal, fmt_micros, run_sluice
 
 SRC = "qdb"
 US_2024 = 1_704_067_200_000_000  # 2024-01-01T00:00:00Z in microseconds
@@ -45,11 +44,6 @@ def assert_synced(em, db, table, dest=None, key="_sluice_key", what=""):
     return len(rows)
 
 
-def qe_fmt(us):
-    t = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=us)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def make_ticks(em, table, n, start=US_2024, step=1_000_000, dup=1, seed=1):
     """A sensor table: rows in groups of `dup` sharing a timestamp; values vary within a group,
     except every 5th group whose rows are identical (legitimate duplicates)."""
@@ -60,7 +54,7 @@ def make_ticks(em, table, n, start=US_2024, step=1_000_000, dup=1, seed=1):
     for i in range(n):
         g = i // dup
         same = g % 5 == 0
-        rows.append((qe_fmt(start + g * step), f"s{(g if same else i) % 7}",
+        rows.append((fmt_micros(start + g * step), f"s{(g if same else i) % 7}",
                      round(rnd.uniform(-20, 40), 2) if not same else 1.5, g if same else i,
                      f"note {g if same else i}"))
     em.insert(table, ["ts", "sensor", "temp", "n", "note"], rows)
@@ -80,8 +74,8 @@ def typed_rows(n=400):
     for k in range(n):
         t = texts[k % len(texts)]
         out.append((
-            qe_fmt(US_2024 + k * 250_000 + (k % 3)),                      # µs precision kept
-            None if k % 11 == 0 else qe_fmt(US_2024 - k * 86_400_000_000 // 7 // 1000 * 1000),
+            fmt_micros(US_2024 + k * 250_000 + (k % 3)),                      # µs precision kept
+            None if k % 11 == 0 else fmt_micros(US_2024 - k * 86_400_000_000 // 7 // 1000 * 1000),
             None if k % 13 == 0 else f"sym{k % 5}",
             t,
             None if t is None else t + " v",
@@ -162,7 +156,7 @@ def test_incremental_appends_keep_keys_stable(tmp_path):
         # including an exact duplicate of an existing row
         em.insert("ticks", ["ts", "sensor", "temp", "n", "note"],
                   [(last_ts, "late-same-ts", 1.0, -1, "x"), tuple(rows[-1][:5]),
-                   (qe_fmt(qe.ts_micros(last_ts) + 1), "next", 2.0, -2, "y")])
+                   (fmt_micros(qe.ts_micros(last_ts) + 1), "next", 2.0, -2, "y")])
         _, db, _ = sync(tmp_path, em, ["ticks"], batch_size=300, max_in_flight=4)
         assert assert_synced(em, db, "ticks") == 5_003
         keys2 = qe.sqlite_keys(db, dest_table("ticks"))
@@ -182,8 +176,8 @@ def test_late_rows_within_and_beyond_lookback(tmp_path):
         _, rows = em.dump("ticks")
         last = qe.ts_micros(rows[-1][0])
         em.insert("ticks", ["ts", "sensor", "temp", "n", "note"],
-                  [(qe_fmt(last - HOUR // 2), "late-within", 1.0, 900001, "within"),
-                   (qe_fmt(last - 3 * HOUR), "late-beyond", 1.0, 900002, "beyond")])
+                  [(fmt_micros(last - HOUR // 2), "late-within", 1.0, 900001, "within"),
+                   (fmt_micros(last - 3 * HOUR), "late-beyond", 1.0, 900002, "beyond")])
         _, db, cfg = sync(tmp_path, em, ["ticks"], lookback="1h", batch_size=500)
         notes = {r[0] for r in qe.sqlite3.connect(db).execute(f'SELECT note FROM "{dest_table("ticks")}"')}
         assert "within" in notes
@@ -204,7 +198,7 @@ def test_late_row_without_lookback_is_missed(tmp_path):
         _, db, _ = sync(tmp_path, em, ["ticks"])
         _, rows = em.dump("ticks")
         em.insert("ticks", ["ts", "sensor", "temp", "n", "note"],
-                  [(qe_fmt(qe.ts_micros(rows[-1][0]) - 60_000_000), "late", 1.0, 1, "late")])
+                  [(fmt_micros(qe.ts_micros(rows[-1][0]) - 60_000_000), "late", 1.0, 1, "late")])
         _, db, _ = sync(tmp_path, em, ["ticks"])
         notes = {r[0] for r in qe.sqlite3.connect(db).execute(f'SELECT note FROM "{dest_table("ticks")}"')}
         assert "late" not in notes and len(notes) > 0
@@ -215,7 +209,7 @@ def test_dedup_upsert_keys_become_the_primary_key(tmp_path):
     with Emulator() as em:
         em.create("CREATE TABLE dd (ts TIMESTAMP, sensor SYMBOL, v DOUBLE) TIMESTAMP(ts) PARTITION BY DAY WAL "
                   "DEDUP UPSERT KEYS(ts, sensor)")
-        em.insert("dd", ["ts", "sensor", "v"], [(qe_fmt(US_2024 + (i // 3) * 1000), f"s{i % 3}", i * 1.0)
+        em.insert("dd", ["ts", "sensor", "v"], [(fmt_micros(US_2024 + (i // 3) * 1000), f"s{i % 3}", i * 1.0)
                                                 for i in range(3000)])
         _, db, _ = sync(tmp_path, em, ["dd"], batch_size=250, max_in_flight=3)
         cols, rows = em.dump("dd")
@@ -237,7 +231,7 @@ def test_hostile_table_and_column_names(tmp_path):
         em.create(f'CREATE TABLE {qe.qi(name)} (ts TIMESTAMP, "sel""ect" STRING, "drop table x; --" LONG, '
                   f'"ünï cøde" DOUBLE) TIMESTAMP(ts) PARTITION BY DAY')
         em.insert(name, ["ts", 'sel"ect', "drop table x; --", "ünï cøde"],
-                  [(qe_fmt(US_2024 + i), f"v'{i}\"", i, i / 3) for i in range(700)])
+                  [(fmt_micros(US_2024 + i), f"v'{i}\"", i, i / 3) for i in range(700)])
         _, db, _ = sync(tmp_path, em, [{"name": name, "destination": "weird"}], batch_size=100)
         assert assert_synced(em, db, name, dest=dest_table("weird")) == 700
 
@@ -246,12 +240,12 @@ def test_hostile_table_and_column_names(tmp_path):
 def test_table_without_designated_timestamp_is_synced_in_full(tmp_path):
     with Emulator() as em:
         em.create("CREATE TABLE plain (id LONG, name STRING, at TIMESTAMP)")
-        em.insert("plain", ["id", "name", "at"], [(i, f"n{i % 50}", qe_fmt(US_2024 + i)) for i in range(1200)])
+        em.insert("plain", ["id", "name", "at"], [(i, f"n{i % 50}", fmt_micros(US_2024 + i)) for i in range(1200)])
         _, db, cfg = sync(tmp_path, em, ["plain"], batch_size=200)
         assert assert_synced(em, db, "plain") == 1200
         # the source loses rows and gains others: the next full pass soft-deletes and adds
         em.exec("TRUNCATE TABLE plain")
-        em.insert("plain", ["id", "name", "at"], [(i, f"n{i % 50}", qe_fmt(US_2024 + i)) for i in range(100, 1300)])
+        em.insert("plain", ["id", "name", "at"], [(i, f"n{i % 50}", fmt_micros(US_2024 + i)) for i in range(100, 1300)])
         _, db, _ = sync(tmp_path, em, ["plain"], batch_size=200)
         assert assert_synced(em, db, "plain") == 1200
         deleted = qe.sqlite3.connect(db).execute(f'SELECT count(*) FROM "{dest_table("plain")}" '
@@ -327,7 +321,7 @@ def test_kill9_during_large_sync_then_restart_is_exact(tmp_path):
     with Emulator("--delay-ms", "5") as em:
         em.exec("CREATE TABLE big (ts TIMESTAMP, sensor SYMBOL, temp DOUBLE, n LONG, note STRING) "
                 "TIMESTAMP(ts) PARTITION BY DAY")
-        rows = [(qe_fmt(US_2024 + (i // 300) * 1_000_000), f"s{i % 7}", (i % 1000) / 10.0,
+        rows = [(fmt_micros(US_2024 + (i // 300) * 1_000_000), f"s{i % 7}", (i % 1000) / 10.0,
                  i if i % 9 else 0, "dup" if i % 9 == 0 else f"n{i}") for i in range(N_BIG)]
         em.insert("big", ["ts", "sensor", "temp", "n", "note"], rows, chunk=1000)
         cfg, db = write_cfg(tmp_path, em, [{"name": "big", "batch_size": 1000, "max_in_flight": 3}])

@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 
 from emulator_process import EmulatorProcess, find_bin
-from questdb_emulator import assert_multiset_equal, qi, ts_micros  # noqa: F401  (shared helpers)
+from sluicetest import qi, ts_micros  # noqa: F401  (tests use them from here)
 
 
 def emulator_bin() -> str:

@@ -28,6 +28,7 @@ import struct
 import subprocess
 
 from emulator_process import EmulatorProcess, find_bin
+from sluicetest import fmt_micros, qi  # noqa: F401  (tests use them from here)
 
 
 # The cells `hbase-load generate` writes (cf:c0..c6), declared with the types they decode as.
@@ -152,11 +153,6 @@ class DecodeError(Exception):
 
 _INT_RE = re.compile(rb"^[+-]?[0-9]+$")
 _FLOAT_RE = re.compile(rb"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
-
-
-def fmt_micros(us: int) -> str:
-    t = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(microseconds=us)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _iso_micros(b: bytes) -> int | None:
@@ -306,10 +302,6 @@ def dest_columns(db: str, table: str) -> list:
         return [r[1] for r in c.execute(f"PRAGMA table_info({qi(table)})")]
     finally:
         c.close()
-
-
-def qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def dest_rows(db: str, table: str, columns, *, include_timestamp: bool = False, other_cells: bool = True,

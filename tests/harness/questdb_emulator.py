@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import base64
 import collections
-import datetime as _dt
 import http.client
 import json
 import os
-import re
 import sqlite3
 import urllib.parse
 
 from emulator_process import EmulatorProcess, find_bin
+from sluicetest import qi, ts_micros  # noqa: F401  (tests use them from here)
 
 INT_TYPES = {"LONG", "INT", "SHORT", "BYTE"}
 REAL_TYPES = {"DOUBLE", "FLOAT"}
@@ -32,10 +31,6 @@ REAL_TYPES = {"DOUBLE", "FLOAT"}
 
 def emulator_bin() -> str:
     return find_bin("QUESTDB_EMULATOR", "questdb", "questdb-emulator")
-
-
-def qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def sql_lit(v) -> str:
@@ -143,19 +138,6 @@ class Emulator(EmulatorProcess):
 
 
 # --------------------------------------------------------------------------- canonical values
-_TS_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
-
-
-def ts_micros(s: str) -> int:
-    m = _TS_RE.match(s)
-    if not m:
-        raise AssertionError(f"not an ISO UTC timestamp: {s!r}")
-    y, mo, d, h, mi, sec, frac = m.groups()
-    t = _dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec), tzinfo=_dt.timezone.utc)
-    us = int((frac or "").ljust(6, "0")[:6])
-    return (t - _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)) // _dt.timedelta(microseconds=1) + us
-
-
 def canon(qtype: str, v):
     """One value, from the emulator's JSON or from SQLite, in the comparable form."""
     t = qtype.upper()
@@ -204,14 +186,3 @@ def sqlite_keys(db: str, table: str, key: str = "_sluice_key") -> dict:
         return {r[0]: r[1:] for r in c.execute(f"SELECT {qi(key)}, * FROM {qi(table)}")}
     finally:
         c.close()
-
-
-def assert_multiset_equal(expected: collections.Counter, actual: collections.Counter, what: str = ""):
-    if expected == actual:
-        return
-    missing = expected - actual
-    extra = actual - expected
-    raise AssertionError(
-        f"{what}: expected {sum(expected.values())} rows, destination has {sum(actual.values())}; "
-        f"{sum(missing.values())} missing, e.g. {list(missing)[:3]!r}; "
-        f"{sum(extra.values())} unexpected, e.g. {list(extra)[:3]!r}")

@@ -23,6 +23,7 @@ reported as the "content hash". Canonical forms, per source type:
 from __future__ import annotations
 
 import collections
+import datetime as _dt
 import hashlib
 import json
 import math
@@ -514,3 +515,35 @@ def kill9_during_sync(argv: list, count, total: int, workdir, attempts: int = 3,
     assert kills[-1][2] < total, f"the killed runs already copied everything: {kills}"
     print(f"kills (rows before, target, rows after): {kills}")
     return kills
+
+
+# --------------------------------------------------------------------------- shared by the source harnesses
+_ISO_UTC_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def fmt_micros(us: int) -> str:
+    """Microseconds since the epoch -> 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (how destinations store timestamps)."""
+    return (_EPOCH + _dt.timedelta(microseconds=us)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def ts_micros(s: str) -> int:
+    """ISO UTC text with 0-9 fraction digits ('...Z') -> microseconds since the epoch (floored)."""
+    m = _ISO_UTC_RE.match(s)
+    if not m:
+        raise AssertionError(f"not an ISO UTC timestamp: {s!r}")
+    y, mo, d, h, mi, sec, frac = m.groups()
+    t = _dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec), tzinfo=_dt.timezone.utc)
+    return (t - _EPOCH) // _dt.timedelta(microseconds=1) + int((frac or "").ljust(6, "0")[:6])
+
+
+def assert_multiset_equal(expected: collections.Counter, actual: collections.Counter, what: str = ""):
+    """Tables without a natural key are compared as multisets of canonical row tuples."""
+    if expected == actual:
+        return
+    missing = expected - actual
+    extra = actual - expected
+    raise AssertionError(
+        f"{what}: expected {sum(expected.values())} rows, destination has {sum(actual.values())}; "
+        f"{sum(missing.values())} missing, e.g. {list(missing)[:3]!r}; "
+        f"{sum(extra.values())} unexpected, e.g. {list(extra)[:3]!r}")
