@@ -45,6 +45,7 @@
 #include "sources/druid/sql_client.hpp"
 #include "sources/time_keyset/cursor_state.hpp"
 #include "sources/time_keyset/reader.hpp"
+#include "loopback_server.hpp"
 
 using namespace sluice;
 using namespace sluice::time_keyset;
@@ -64,17 +65,8 @@ std::string iso_ms(std::int64_t micros) {
 // Datasource druid."t": (__time TIMESTAMP, v BIGINT), rows sorted by __time.
 class fake_druid {
 public:
-    explicit fake_druid(std::vector<row> rows)
-        : rows_(std::move(rows)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
-        port = acceptor_.local_endpoint().port();
-        asio::co_spawn(ioc_, accept_loop(), asio::detached);
-        thread_ = std::thread([this] { ioc_.run(); });
-    }
-    ~fake_druid() {
-        ioc_.stop();
-        thread_.join();
-    }
-    std::string url() const { return fmt::format("http://127.0.0.1:{}", port); }
+    explicit fake_druid(std::vector<row> rows) : rows_(std::move(rows)) { port = server_.port(); }
+    std::string url() const { return server_.url(); }
 
     unsigned short port = 0;
     std::atomic<int> pages{0};
@@ -143,12 +135,6 @@ private:
         return body;
     }
 
-    asio::awaitable<void> accept_loop() {
-        for (;;) {
-            tcp::socket s = co_await acceptor_.async_accept(asio::use_awaitable);
-            asio::co_spawn(ioc_, session(std::move(s)), asio::detached);
-        }
-    }
     asio::awaitable<void> session(tcp::socket s) {
         boost::beast::flat_buffer buf;
         try {
@@ -182,7 +168,7 @@ private:
                             const std::lock_guard lock(mutex);
                             hung_ids.push_back(id);
                         }
-                        asio::steady_timer t(ioc_, std::chrono::seconds(3));
+                        asio::steady_timer t(s.get_executor(), std::chrono::seconds(3));
                         co_await t.async_wait(asio::use_awaitable);
                     }
                     body = answer(sql);
@@ -198,9 +184,7 @@ private:
     }
 
     std::vector<row> rows_;
-    asio::io_context ioc_;
-    tcp::acceptor acceptor_;
-    std::thread thread_;
+    test::loopback_server server_{[this](tcp::socket s) { return session(std::move(s)); }};
 };
 
 struct run_result {

@@ -31,6 +31,7 @@
 #include "sluice/error.hpp"
 #include "sluice/http/client.hpp"
 #include "sources/questdb/response_parser.hpp"
+#include "loopback_server.hpp"
 
 using namespace sluice;
 namespace asio = boost::asio;
@@ -71,34 +72,19 @@ class test_server {
 public:
     using handler = std::function<action(const bhttp::request<bhttp::string_body>&, int index)>;
 
-    explicit test_server(handler h) : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}), handler_(std::move(h)) {
-        port = acceptor_.local_endpoint().port();
-        asio::co_spawn(ioc_, accept_loop(), asio::detached);
-        thread_ = std::thread([this] { ioc_.run(); });
-    }
-    ~test_server() {
-        ioc_.stop();
-        thread_.join();
-    }
+    explicit test_server(handler h) : handler_(std::move(h)) { port = server_.port(); }
 
-    std::string url() const { return fmt::format("http://127.0.0.1:{}", port); }
+    std::string url() const { return server_.url(); }
     std::vector<std::string> authorizations() {
         const std::lock_guard lock(mutex_);
         return auth_;
     }
 
     unsigned short port = 0;
-    std::atomic<int> connections = 0;
     std::atomic<int> requests = 0;
+    int connections() const { return server_.connections(); }
 
 private:
-    asio::awaitable<void> accept_loop() {
-        for (;;) {
-            tcp::socket s = co_await acceptor_.async_accept(use_awaitable);
-            ++connections;
-            asio::co_spawn(ioc_, session(std::move(s)), asio::detached);
-        }
-    }
 
     asio::awaitable<void> session(tcp::socket s) {
         boost::beast::flat_buffer buf;
@@ -131,12 +117,10 @@ private:
         }
     }
 
-    asio::io_context ioc_;
-    tcp::acceptor acceptor_;
     handler handler_;
-    std::thread thread_;
     std::mutex mutex_;
     std::vector<std::string> auth_;
+    test::loopback_server server_{[this](tcp::socket s) { return session(std::move(s)); }};
 };
 
 http_client_options options_for(const test_server& s) {
@@ -189,7 +173,7 @@ TEST_CASE("http client: keep-alive reuses one connection for two requests") {
     });
     CHECK(bodies == std::vector<std::string>{R"({"n":0,"target":"/exec?query=select+0"})",
                                              R"({"n":1,"target":"/exec?query=select+1"})"});
-    CHECK(server.connections == 1);
+    CHECK(server.connections() == 1);
     CHECK(server.requests == 2);
 }
 
@@ -229,7 +213,7 @@ TEST_CASE("http client: basic auth is sent on the first request, without a chall
     const auto auth = server.authorizations();
     REQUIRE(auth.size() == 1);
     CHECK(auth[0] == "Basic " + base64_encode("admin:quest"));
-    CHECK(server.connections == 1);
+    CHECK(server.connections() == 1);
 }
 
 TEST_CASE("http client: 401 without WWW-Authenticate is fatal at once and never shows the password") {
@@ -332,7 +316,7 @@ TEST_CASE("http client: a connection dropped mid-response is retried") {
     CHECK(res.status == 200);
     CHECK(res.body.find("\"count\":3}") != std::string::npos);
     CHECK(server.requests == 2);
-    CHECK(server.connections == 2);
+    CHECK(server.connections() == 2);
 }
 
 TEST_CASE("http client: a kept-alive connection the server closed is replaced without using an attempt") {
@@ -353,7 +337,7 @@ TEST_CASE("http client: a kept-alive connection the server closed is replaced wi
         co_return 0;
     });
     CHECK(server.requests == 2);
-    CHECK(server.connections == 2);
+    CHECK(server.connections() == 2);
 }
 
 TEST_CASE("http client: a request that times out is a transient error") {

@@ -31,6 +31,7 @@
 #include "sources/questdb/questdb_dialect.hpp"
 #include "sources/time_keyset/cursor_state.hpp"
 #include "sources/time_keyset/reader.hpp"
+#include "loopback_server.hpp"
 
 using namespace sluice;
 using namespace sluice::time_keyset;
@@ -58,17 +59,10 @@ std::string url_decode(std::string_view s) {
 // Table "t": (ts TIMESTAMP designated, v LONG); rows sorted by ts.
 class fake_questdb {
 public:
-    explicit fake_questdb(std::vector<std::pair<std::int64_t, std::int64_t>> rows)
-        : rows_(std::move(rows)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
-        port = acceptor_.local_endpoint().port();
-        asio::co_spawn(ioc_, accept_loop(), asio::detached);
-        thread_ = std::thread([this] { ioc_.run(); });
+    explicit fake_questdb(std::vector<std::pair<std::int64_t, std::int64_t>> rows) : rows_(std::move(rows)) {
+        port = server_.port();
     }
-    ~fake_questdb() {
-        ioc_.stop();
-        thread_.join();
-    }
-    std::string url() const { return fmt::format("http://127.0.0.1:{}", port); }
+    std::string url() const { return server_.url(); }
     unsigned short port = 0;
     std::atomic<int> pages{0};
 
@@ -108,12 +102,6 @@ private:
                            data);
     }
 
-    asio::awaitable<void> accept_loop() {
-        for (;;) {
-            tcp::socket s = co_await acceptor_.async_accept(asio::use_awaitable);
-            asio::co_spawn(ioc_, session(std::move(s)), asio::detached);
-        }
-    }
     asio::awaitable<void> session(tcp::socket s) {
         boost::beast::flat_buffer buf;
         try {
@@ -133,9 +121,7 @@ private:
     }
 
     std::vector<std::pair<std::int64_t, std::int64_t>> rows_;
-    asio::io_context ioc_;
-    tcp::acceptor acceptor_;
-    std::thread thread_;
+    test::loopback_server server_{[this](tcp::socket s) { return session(std::move(s)); }};
 };
 
 struct run_result {
