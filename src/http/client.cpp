@@ -120,12 +120,13 @@ struct http_client::impl {
     // One attempt: a kept-alive connection if there is one, else a new one. A
     // reused connection the server closed while idle is replaced at once; that
     // is not a failed attempt, since the request never reached the server.
-    asio::awaitable<http_response> send_once(const request_t& req) {
+    // `on_body` set: a streaming exchange.
+    asio::awaitable<http_response> send_once(const request_t& req, const http_body_handler* on_body) {
         auto slot = co_await pool.acquire();
         if (auto conn = pool.take_idle()) {
             try {
                 ++sent;
-                auto res = co_await conn->exchange(req, opt.timeouts.request, opt.body_limit);
+                auto res = co_await exchange(*conn, req, on_body);
                 pool.give_back(std::move(conn));
                 co_return res;
             } catch (const boost::system::system_error& e) {
@@ -136,10 +137,21 @@ struct http_client::impl {
         ++opened;
         co_await conn->connect(url, opt.timeouts.connect);
         ++sent;
-        auto res = co_await conn->exchange(req, opt.timeouts.request, opt.body_limit);
+        auto res = co_await exchange(*conn, req, on_body);
         pool.give_back(std::move(conn));
         co_return res;
     }
+
+    asio::awaitable<http_response> exchange(connection& conn, const request_t& req, const http_body_handler* on_body) {
+        if (on_body) co_return co_await conn.exchange_streaming(req, opt.timeouts.request, opt.body_limit, *on_body);
+        co_return co_await conn.exchange(req, opt.timeouts.request, opt.body_limit);
+    }
+
+    // The retry loop of request() and request_streaming(). `streamed`: body
+    // bytes handed on so far (a failure after that cannot be retried here).
+    asio::awaitable<http_response> perform(bhttp::verb verb, std::string target, std::string body,
+                                           http_headers headers, const http_body_handler* on_body,
+                                           const std::size_t* streamed);
 
     asio::awaitable<void> pause(unsigned attempt, const std::string& why,
                                 std::optional<std::chrono::milliseconds> retry_after) {
@@ -172,7 +184,24 @@ http_client_stats http_client::stats() const { return {impl_->opened.load(), imp
 
 asio::awaitable<http_response> http_client::request(bhttp::verb verb, std::string target, std::string body,
                                                     http_headers headers) {
-    auto& d = *impl_;
+    co_return co_await impl_->perform(verb, std::move(target), std::move(body), std::move(headers), nullptr, nullptr);
+}
+
+asio::awaitable<http_response> http_client::request_streaming(bhttp::verb verb, std::string target, std::string body,
+                                                              http_headers headers, http_body_handler on_body) {
+    std::size_t streamed = 0;
+    const http_body_handler counting = [&](const http_response& head, std::string_view piece) {
+        streamed += piece.size();
+        return on_body(head, piece);
+    };
+    co_return co_await impl_->perform(verb, std::move(target), std::move(body), std::move(headers), &counting,
+                                      &streamed);
+}
+
+asio::awaitable<http_response> http_client::impl::perform(bhttp::verb verb, std::string target, std::string body,
+                                                          http_headers headers, const http_body_handler* on_body,
+                                                          const std::size_t* streamed) {
+    auto& d = *this;
     if (target.empty() || target.front() != '/') target.insert(target.begin(), '/');
     const std::string what = fmt::format("{} {}{}", std::string_view(bhttp::to_string(verb)), d.origin,
                                          shorten(d.url.path_prefix + target));
@@ -194,7 +223,7 @@ asio::awaitable<http_response> http_client::request(bhttp::verb verb, std::strin
         std::string failure;
         std::optional<std::chrono::milliseconds> retry_after;
         try {
-            auto res = co_await d.send_once(req);
+            auto res = co_await d.send_once(req, on_body);
             if (is_auth_failure(res.status)) {
                 const std::string who = d.opt.username.empty()
                                             ? std::string("no credentials are configured")
@@ -212,6 +241,9 @@ asio::awaitable<http_response> http_client::request(bhttp::verb verb, std::strin
             if (e.code() == bhttp::error::body_limit)
                 throw error(error_kind::fatal,
                             fmt::format("{}: response larger than the {} byte limit", what, d.opt.body_limit));
+            if (streamed && *streamed > 0)
+                throw error(error_kind::transient, fmt::format("{}: answer cut off after {} bytes: {}", what,
+                                                               *streamed, d.describe(e.code())));
             failure = d.describe(e.code());
         }
         if (attempt >= policy.max_attempts)

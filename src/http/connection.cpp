@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 
 #include <tuple>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -93,9 +95,30 @@ asio::awaitable<void> connection::connect(const base_url& url, std::chrono::mill
     keep_alive_ = true;
 }
 
+namespace {
+
+// Status and headers of an answer; the body is the caller's.
+template <class Body>
+http_response head_of(const bhttp::response<Body>& res) {
+    http_response out;
+    out.status = res.result_int();
+    for (const auto& field : res) {
+        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        if (field.name() == bhttp::field::content_type) out.content_type = std::string(field.value());
+    }
+    return out;
+}
+
+// Pieces of a streamed body: large enough that a parser sees whole rows most of
+// the time, small enough to stay out of the way of the batch memory budget.
+constexpr std::size_t stream_piece_size = 64 * 1024;
+
+}  // namespace
+
 asio::awaitable<http_response> connection::exchange(const request_t& req, std::chrono::milliseconds timeout,
                                                     std::size_t body_limit) {
     response_started_ = false;
+    body_streamed_ = 0;
     keep_alive_ = false;  // until a complete response says otherwise
     s_->tcp().expires_after(timeout);  // one deadline for the write and the whole read
 
@@ -114,20 +137,11 @@ asio::awaitable<http_response> connection::exchange(const request_t& req, std::c
                 co_await bhttp::async_read(*s_->plain, s_->buffer, parser, asio::as_tuple(use_awaitable));
     }
     response_started_ = parser.got_some();
-    if (ec) {
-        close();
-        s_->buffer.clear();
-        throw boost::system::system_error(ec);
-    }
+    if (ec) fail(ec);
     s_->tcp().expires_never();  // an idle pooled connection must not time out by itself
 
     auto res = parser.release();
-    http_response out;
-    out.status = res.result_int();
-    for (const auto& field : res) {
-        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-        if (field.name() == bhttp::field::content_type) out.content_type = std::string(field.value());
-    }
+    http_response out = head_of(res);
     keep_alive_ = res.keep_alive();
     if (!keep_alive_) close();
     ++completed_;
@@ -136,6 +150,77 @@ asio::awaitable<http_response> connection::exchange(const request_t& req, std::c
     // geometric growth already left that much room and this does not reallocate.
     out.body.reserve(out.body.size() + http_body_padding);
     co_return out;
+}
+
+asio::awaitable<http_response> connection::exchange_streaming(const request_t& req, std::chrono::milliseconds timeout,
+                                                              std::size_t body_limit, const http_body_handler& on_body) {
+    if (s_->secure) co_return co_await exchange_streaming_on(*s_->secure, req, timeout, body_limit, on_body);
+    co_return co_await exchange_streaming_on(*s_->plain, req, timeout, body_limit, on_body);
+}
+
+template <class Stream>
+asio::awaitable<http_response> connection::exchange_streaming_on(Stream& stream, const request_t& req,
+                                                                 std::chrono::milliseconds timeout,
+                                                                 std::size_t body_limit,
+                                                                 const http_body_handler& on_body) {
+    response_started_ = false;
+    body_streamed_ = 0;
+    keep_alive_ = false;
+    auto& tcp = s_->tcp();
+    // Every wait for the server has its own deadline.
+    const auto check = [&](boost::system::error_code ec) {
+        if (ec == bhttp::error::need_buffer) return;  // the piece buffer is full: not an error
+        if (ec) fail(ec);
+    };
+    tcp.expires_after(timeout);
+    {
+        auto [ec, n] = co_await bhttp::async_write(stream, req, asio::as_tuple(use_awaitable));
+        check(ec);
+    }
+    // A buffer_body parser reads into our fixed buffer, so nothing grows with
+    // the answer (string_body would also reserve a whole Content-Length up front).
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.body_limit(boost::none);
+    tcp.expires_after(timeout);
+    {
+        auto [ec, n] = co_await bhttp::async_read_header(stream, s_->buffer, parser, asio::as_tuple(use_awaitable));
+        response_started_ = parser.got_some();
+        check(ec);
+    }
+    http_response head = head_of(parser.get());
+    const bool streamed = head.ok();
+    std::string whole;  // the body of any other status, for its message
+    std::vector<char> piece(stream_piece_size);
+    while (!parser.is_done()) {
+        auto& body = parser.get().body();
+        body.data = piece.data();
+        body.size = piece.size();
+        tcp.expires_after(timeout);
+        auto [ec, n] = co_await bhttp::async_read(stream, s_->buffer, parser, asio::as_tuple(use_awaitable));
+        check(ec);
+        const std::size_t got = piece.size() - parser.get().body().size;
+        if (got == 0) continue;
+        if (streamed) {
+            body_streamed_ += got;
+            co_await on_body(head, std::string_view(piece.data(), got));
+        } else {
+            if (whole.size() + got > body_limit) fail(bhttp::error::body_limit);
+            whole.append(piece.data(), got);
+        }
+    }
+    tcp.expires_never();
+    keep_alive_ = parser.get().keep_alive();
+    if (!keep_alive_) close();
+    ++completed_;
+    head.body = std::move(whole);
+    head.body.reserve(head.body.size() + http_body_padding);
+    co_return head;
+}
+
+void connection::fail(const boost::system::error_code& ec) {
+    close();
+    s_->buffer.clear();
+    throw boost::system::system_error(ec);
 }
 
 }  // namespace sluice::http_detail

@@ -76,6 +76,11 @@ struct http_response {
     std::string_view header(std::string_view name) const noexcept;  // case-insensitive; "" if absent
 };
 
+// Receives a streamed 2xx answer piece by piece: `head` carries the status and
+// headers (its body is empty), `piece` the next bytes of the body, in order.
+using http_body_handler =
+    std::function<boost::asio::awaitable<void>(const http_response& head, std::string_view piece)>;
+
 struct http_client_stats {
     std::size_t connections_opened = 0;
     std::size_t requests_sent = 0;  // attempts on the wire, including retries
@@ -92,6 +97,17 @@ public:
     // `target` is appended to the base URL's path ("/exec?query=..."; already URL-encoded).
     boost::asio::awaitable<http_response> request(boost::beast::http::verb verb, std::string target,
                                                   std::string body = {}, http_headers headers = {});
+
+    // Like request(), for answers too large to hold: a 2xx body goes to `on_body`
+    // as it arrives (bounded memory whatever its size; the returned response has
+    // an empty body), and the request timeout bounds each wait for the next bytes
+    // rather than the whole answer. Statuses are judged and retried as request()
+    // does, until the first body bytes were handed on; a failure after that
+    // (connection lost, timeout) throws error(transient): the caller starts its
+    // read again. Exceptions thrown by `on_body` propagate and close the connection.
+    boost::asio::awaitable<http_response> request_streaming(boost::beast::http::verb verb, std::string target,
+                                                            std::string body, http_headers headers,
+                                                            http_body_handler on_body);
 
     // For failures only the caller can see (an error inside a 200 body, a malformed
     // body): false once `attempt` (1 = the first) used up the retry policy; else

@@ -17,11 +17,11 @@ bool is_reserved_context_key(std::string_view key) {
 }
 
 std::string build_request_body(std::string_view sql, std::string_view query_id,
-                               const std::map<std::string, std::string>& user_context) {
+                               const std::map<std::string, std::string>& user_context, result_format format) {
     json::writer w;
     w.begin_object();
     w.key("query").value(sql);
-    w.key("resultFormat").value(result_format);
+    w.key("resultFormat").value(format == result_format::array ? "array" : "arrayLines");
     w.key("header").value(true);
     w.key("sqlTypesHeader").value(true);
     w.key("context").begin_object();

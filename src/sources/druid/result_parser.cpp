@@ -59,6 +59,43 @@ bool looks_like_types(const std::vector<std::string>& row, std::size_t width) {
     return true;
 }
 
+// One data row into `out` (cells per `layout`, then `finish`); a row of the
+// wrong width or a value that does not fit is a data_error naming the row.
+void decode_row(od::array row, const row_layout& layout, batch& out, const time_keyset::row_finisher& finish,
+                std::size_t row_index, std::string_view context) {
+    std::size_t col = 0;
+    for (auto cell : row) {
+        od::value v;
+        if (cell.get(v)) {
+            out.abandon_row();
+            check(cell.error(), context, "value");
+        }
+        if (col >= layout.types.size()) {
+            out.abandon_row();
+            throw data_error(fmt::format("{}: row {} of the response has more than the {} columns asked for",
+                                         context, row_index, layout.types.size()));
+        }
+        put_value(out, v, layout.types[col], layout.names[col], row_index, context);
+        ++col;
+    }
+    if (col != layout.types.size()) {
+        out.abandon_row();
+        throw data_error(fmt::format("{}: row {} of the response has {} values but {} columns were asked for",
+                                     context, row_index, col, layout.types.size()));
+    }
+    finish(out);
+}
+
+// The header row must name the discovered columns, in order.
+void check_names(od::array row, const row_layout& layout, std::string_view context) {
+    const auto names = read_strings(row, context, "header row");
+    if (names != layout.names)
+        throw error(error_kind::fatal, fmt::format("{}: the datasource's columns changed since discovery "
+                                                   "(Druid answered [{}]); run discovery again (restart "
+                                                   "or reload)",
+                                                   context, fmt::join(names, ", ")));
+}
+
 // Calls on_row(od::array, index) for every top-level row of the body.
 template <class F>
 void for_each_row(od::parser& parser, const std::string& body, result_format format, std::string_view context,
@@ -132,38 +169,13 @@ void result_parser::read_rows(const http_response& resp, result_format format, c
                               const time_keyset::row_finisher& finish, std::string_view context, bool types_row,
                               std::size_t& rows) {
     bool second_checked = false;
-    auto decode = [&](od::array row, std::size_t row_index) {
-        std::size_t col = 0;
-        for (auto cell : row) {
-            od::value v;
-            if (cell.get(v)) {
-                out.abandon_row();
-                check(cell.error(), context, "value");
-            }
-            if (col >= layout.types.size()) {
-                out.abandon_row();
-                throw data_error(fmt::format("{}: row {} of the response has more than the {} columns asked for",
-                                             context, row_index, layout.types.size()));
-            }
-            put_value(out, v, layout.types[col], layout.names[col], row_index, context);
-            ++col;
-        }
-        if (col != layout.types.size()) {
-            out.abandon_row();
-            throw data_error(fmt::format("{}: row {} of the response has {} values but {} columns were asked for",
-                                         context, row_index, col, layout.types.size()));
-        }
-        finish(out);
+    const auto decode = [&](od::array row, std::size_t row_index) {
+        decode_row(row, layout, out, finish, row_index, context);
         ++rows;
     };
     for_each_row(parser_, resp.body, format, context, [&](od::array row, std::size_t index) {
         if (index == 0) {
-            const auto names = read_strings(row, context, "header row");
-            if (names != layout.names)
-                throw error(error_kind::fatal, fmt::format("{}: the datasource's columns changed since discovery "
-                                                           "(Druid answered [{}]); run discovery again (restart "
-                                                           "or reload)",
-                                                           context, fmt::join(names, ", ")));
+            check_names(row, layout, context);
             return;
         }
         if (index == 1 && types_row) return;
@@ -254,6 +266,70 @@ text_result result_parser::parse_text(const http_response& resp, result_format f
         out.rows.push_back(std::move(cells));
     });
     return out;
+}
+
+void lines_stream_parser::feed(const http_response& head, std::string_view piece, batch& out,
+                               const time_keyset::row_finisher& finish) {
+    bytes_ += piece.size();
+    pending_.append(piece);
+    // simdjson reads up to SIMDJSON_PADDING bytes past a line: the rest of the
+    // buffer and its spare capacity pad it.
+    pending_.reserve(pending_.size() + simdjson::SIMDJSON_PADDING);
+    std::size_t start = 0;
+    for (auto end = pending_.find('\n'); end != std::string::npos; end = pending_.find('\n', start)) {
+        line(head, start, end - start, out, finish);
+        start = end + 1;
+    }
+    pending_.erase(0, start);
+}
+
+void lines_stream_parser::line(const http_response& head, std::size_t start, std::size_t length, batch& out,
+                               const time_keyset::row_finisher& finish) {
+    if (ended_)
+        throw error(error_kind::transient,
+                    fmt::format("{}: malformed Druid response: data after the blank line that ends it", context_));
+    if (length == 0) {
+        ended_ = true;
+        return;
+    }
+    od::document doc;  // outlives the arrays iterate() returns, which point into it
+    const auto iterate = [&]() {
+        const simdjson::padded_string_view json(pending_.data() + start, length, pending_.capacity() - start);
+        check(parser_.iterate(json).get(doc), context_, "line");
+        od::array row;
+        check(doc.get_array().get(row), context_, "line is not an array");
+        return row;
+    };
+    const std::size_t index = lines_++;
+    if (index == 0) {
+        check_names(iterate(), layout_, context_);
+        return;
+    }
+    if (index == 1) {
+        if (header_included(head)) return;
+        // No header saying so: a row of nothing but SQL type names is the types row.
+        std::vector<std::string> strings;
+        bool all_strings = true;
+        for (auto item : iterate()) {
+            std::string_view s;
+            if (item.get_string().get(s)) {
+                all_strings = false;
+                break;
+            }
+            strings.emplace_back(s);
+        }
+        if (all_strings && looks_like_types(strings, layout_.names.size())) return;
+    }
+    decode_row(iterate(), layout_, out, finish, rows_, context_);
+    ++rows_;
+}
+
+void lines_stream_parser::finish() const {
+    if (!ended_ || !pending_.empty())
+        throw error(error_kind::transient,
+                    fmt::format("{}: Druid response ended without its terminator after {} bytes (the query failed "
+                                "mid-stream)",
+                                context_, bytes_));
 }
 
 }  // namespace sluice::druid

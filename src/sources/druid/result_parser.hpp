@@ -22,12 +22,11 @@
 
 #include "sluice/batch.hpp"
 #include "sluice/http/client.hpp"
+#include "sources/druid/request.hpp"
 #include "sources/druid/type_map.hpp"
 #include "sources/time_keyset/dialect.hpp"
 
 namespace sluice::druid {
-
-enum class result_format { array, array_lines };
 
 // A small answer as text: strings as is, numbers and booleans as JSON text, null as nullopt.
 struct text_result {
@@ -60,6 +59,44 @@ private:
 
     simdjson::ondemand::parser parser_;
     simdjson::ondemand::parser row_parser_;  // the second row, when it may be the types row
+};
+
+// The rows of an `arrayLines` answer as it streams in (a tie group or a whole
+// table read in one query, any size): each line is parsed once it is complete,
+// so memory holds one piece of the body, not the answer. The names row must
+// match `layout`; a types row (announced by X-Druid-SQL-Header-Included, or
+// recognised by its content) is skipped; the blank line that ends the answer
+// must come last.
+//
+// Not thread-safe: one per read.
+class lines_stream_parser {
+public:
+    lines_stream_parser(row_layout layout, std::string context)
+        : layout_(std::move(layout)), context_(std::move(context)) {}
+
+    // Appends the rows completed by `piece` to `out` (cells, then `finish`).
+    // `head`: the answer's status line and headers. Throws like
+    // result_parser::parse_rows: fatal for changed columns, data_error for a
+    // value that does not fit, transient for bytes after the end.
+    void feed(const http_response& head, std::string_view piece, batch& out, const time_keyset::row_finisher& finish);
+    // The answer is over: error(transient) unless it ended with its blank line
+    // (the query failed after the status line was sent).
+    void finish() const;
+
+    std::size_t rows() const noexcept { return rows_; }
+
+private:
+    void line(const http_response& head, std::size_t start, std::size_t length, batch& out,
+              const time_keyset::row_finisher& finish);
+
+    row_layout layout_;
+    std::string context_;
+    std::string pending_;  // bytes of lines not yet complete (and the line being parsed)
+    std::size_t lines_ = 0;
+    std::size_t rows_ = 0;
+    std::size_t bytes_ = 0;
+    bool ended_ = false;
+    simdjson::ondemand::parser parser_;
 };
 
 }  // namespace sluice::druid

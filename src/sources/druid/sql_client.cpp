@@ -36,8 +36,19 @@ namespace {
 
 asio::awaitable<http_response> sql_client::post(const std::string& sql, const std::string& context,
                                                 const std::string& doing) {
+    co_return co_await send(sql, context, doing, nullptr);
+}
+
+asio::awaitable<void> sql_client::post_streaming(const std::string& sql, const std::string& context,
+                                                 const std::string& doing, http_body_handler on_body) {
+    co_await send(sql, context, doing, &on_body);
+}
+
+asio::awaitable<http_response> sql_client::send(const std::string& sql, const std::string& context,
+                                                const std::string& doing, const http_body_handler* on_body) {
     const std::string query_id = new_query_id();
-    std::string body = build_request_body(sql, query_id, query_context_);
+    std::string body = build_request_body(sql, query_id, query_context_,
+                                          on_body ? result_format::array_lines : result_format::array);
     const http_headers headers{{"Content-Type", "application/json"}, {"Accept", "application/json"}};
     const std::string target = "/druid/v2/sql";
     http_response resp;
@@ -45,7 +56,8 @@ asio::awaitable<http_response> sql_client::post(const std::string& sql, const st
     std::exception_ptr failure;
     try {
         // Built outside the co_await: g++ 12 may destroy temporaries in it twice.
-        auto sent = http_.request(bhttp::verb::post, target, std::move(body), headers);
+        auto sent = on_body ? http_.request_streaming(bhttp::verb::post, target, std::move(body), headers, *on_body)
+                            : http_.request(bhttp::verb::post, target, std::move(body), headers);
         resp = co_await std::move(sent);
     } catch (const boost::system::system_error& e) {
         cancelled = e.code() == asio::error::operation_aborted;

@@ -32,6 +32,12 @@ public:
     // `context` and `doing` prefix messages.
     boost::asio::awaitable<http_response> post(const std::string& sql, const std::string& context,
                                                const std::string& doing);
+    // post() for answers of any size: sent with resultFormat arrayLines, and a
+    // 2xx body goes to `on_body` piece by piece as it arrives (see
+    // http_client::request_streaming: a failure after the first piece throws
+    // error(transient)). Other statuses and cancellation as post().
+    boost::asio::awaitable<void> post_streaming(const std::string& sql, const std::string& context,
+                                                const std::string& doing, http_body_handler on_body);
     // post() + the whole answer as text (catalog, counts, bounds).
     boost::asio::awaitable<text_result> query_text(const std::string& sql, const std::string& context,
                                                    const std::string& doing);
@@ -40,6 +46,8 @@ public:
     std::chrono::milliseconds cancel_timeout{5000};
 
 private:
+    boost::asio::awaitable<http_response> send(const std::string& sql, const std::string& context,
+                                               const std::string& doing, const http_body_handler* on_body);
     // Needs a cancellation state that is not cancelled (see post()).
     boost::asio::awaitable<void> cancel(const std::string& query_id, const std::string& context);
 

@@ -106,6 +106,62 @@ TEST_CASE("druid result: arrayLines format ends with a blank line") {
                          doctest::Contains("without its terminator"), error);
 }
 
+TEST_CASE("druid result: arrayLines streamed in pieces of any size give the same rows") {
+    const auto layout = all_types();
+    const auto body = std::string(names_row) + "\n" + types_row + "\n" + row1 + "\n" + row2 + "\n\n";
+    for (bool header : {true, false}) {
+        const auto head = response("", header);
+        // Two pieces cut at every byte, and one byte at a time.
+        for (std::size_t cut = 0; cut <= body.size(); ++cut) {
+            CAPTURE(cut);
+            lines_stream_parser p(layout, "t");
+            batch b(schema_of(layout));
+            p.feed(head, std::string_view(body).substr(0, cut), b, end_row);
+            p.feed(head, std::string_view(body).substr(cut), b, end_row);
+            p.finish();
+            CHECK(p.rows() == 2);
+            check_rows(b);
+        }
+        lines_stream_parser p(layout, "t");
+        batch b(schema_of(layout));
+        for (char c : body) p.feed(head, std::string_view(&c, 1), b, end_row);
+        p.finish();
+        check_rows(b);
+    }
+}
+
+TEST_CASE("druid result: a streamed answer cut anywhere fails transiently at its end") {
+    const auto layout = all_types();
+    const auto body = std::string(names_row) + "\n" + types_row + "\n" + row1 + "\n" + row2 + "\n\n";
+    for (std::size_t len = 0; len + 1 < body.size(); ++len) {
+        CAPTURE(len);
+        lines_stream_parser p(layout, "t");
+        batch b(schema_of(layout));
+        p.feed(response(""), std::string_view(body).substr(0, len), b, end_row);
+        try {
+            p.finish();
+            FAIL("a cut-off stream finished");
+        } catch (const error& e) {
+            CHECK(e.kind() == error_kind::transient);
+            CHECK(std::string(e.what()).find("without its terminator") != std::string::npos);
+        }
+    }
+    // Bytes after the blank line are not Druid's: transient too.
+    lines_stream_parser p(layout, "t");
+    batch b(schema_of(layout));
+    CHECK_THROWS_AS(p.feed(response(""), body + row1 + "\n", b, end_row), error);
+    // A changed column list is final.
+    lines_stream_parser q(layout, "t");
+    batch c(schema_of(layout));
+    const auto other = std::string(R"(["__time","other"])") + "\n";
+    try {
+        q.feed(response(""), other, c, end_row);
+        FAIL("changed columns accepted");
+    } catch (const error& e) {
+        CHECK(e.kind() == error_kind::fatal);
+    }
+}
+
 TEST_CASE("druid result: a truncated 200 body is a transient failure, never rows") {
     const auto layout = all_types();
     result_parser p;
