@@ -46,6 +46,8 @@ public:
     void end_row();
     // Discards the cells put since the last end_row() (a row that failed to decode).
     void abandon_row();
+    // Keeps only the first `rows` complete rows (and no pending cells).
+    void truncate(std::size_t rows);
 
     std::size_t rows() const noexcept { return rows_; }
     std::size_t columns() const noexcept { return ncols_; }
@@ -93,6 +95,7 @@ private:
     static_assert(sizeof(cell) == 16);
 
     void push(value_type t, std::int64_t i, std::uint32_t len) { cells_.push_back(cell{i, len, t}); }
+    void drop_cells_from(std::size_t cell_index);
 
     table_schema_ptr schema_;
     std::size_t ncols_;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "sluice/batch.hpp"
 
@@ -23,6 +24,8 @@ struct hash128 {
 // Hashes cells [0, ncols) of the row being appended (put_* called ncols times
 // since the last end_row()); type-tagged and length-prefixed, so stable.
 hash128 hash_pending_row(const batch& b, std::size_t ncols);
+// The same over the listed cells of the pending row (which were all put).
+hash128 hash_pending_columns(const batch& b, const std::vector<std::size_t>& columns);
 
 class synthetic_keyer {
 public:

@@ -22,18 +22,24 @@ void batch::end_row() {
     ++rows_;
 }
 
-void batch::abandon_row() {
-    const std::size_t keep = rows_ * ncols_;
-    if (cells_.size() > keep) {
-        // Text cells of the abandoned row are the arena's tail; give the space back.
-        for (std::size_t i = keep; i < cells_.size(); ++i) {
-            if (is_text_like(cells_[i].type)) {
-                arena_.resize(static_cast<std::size_t>(cells_[i].i));
-                break;
-            }
+void batch::abandon_row() { drop_cells_from(rows_ * ncols_); }
+
+void batch::truncate(std::size_t rows) {
+    if (rows >= rows_) return;
+    drop_cells_from(rows * ncols_);
+    rows_ = rows;
+}
+
+void batch::drop_cells_from(std::size_t keep) {
+    if (cells_.size() <= keep) return;
+    // Text cells after `keep` are the arena's tail; give the space back.
+    for (std::size_t i = keep; i < cells_.size(); ++i) {
+        if (is_text_like(cells_[i].type)) {
+            arena_.resize(static_cast<std::size_t>(cells_[i].i));
+            break;
         }
-        cells_.resize(keep);
     }
+    cells_.resize(keep);
 }
 
 static value_view view_of(const std::string& arena, std::int64_t i, std::uint32_t len, value_type t) noexcept {

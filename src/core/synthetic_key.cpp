@@ -33,24 +33,31 @@ struct hasher128 {
     hash128 done() const { return {fmix(a ^ (b >> 7)), fmix(b ^ (a << 9))}; }
 };
 
+void hash_value(hasher128& h, const value_view& v) {
+    h.u64(static_cast<std::uint64_t>(v.type));
+    if (v.type == value_type::float64) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &v.d, sizeof bits);
+        h.u64(bits);
+    } else if (is_text_like(v.type)) {
+        h.u64(v.s.size());
+        h.bytes(v.s.data(), v.s.size());
+    } else {
+        h.u64(static_cast<std::uint64_t>(v.i));
+    }
+}
+
 }  // namespace
 
 hash128 hash_pending_row(const batch& b, std::size_t ncols) {
     hasher128 h;
-    for (std::size_t c = 0; c < ncols; ++c) {
-        const value_view v = b.pending(c);
-        h.u64(static_cast<std::uint64_t>(v.type));
-        if (v.type == value_type::float64) {
-            std::uint64_t bits;
-            std::memcpy(&bits, &v.d, sizeof bits);
-            h.u64(bits);
-        } else if (is_text_like(v.type)) {
-            h.u64(v.s.size());
-            h.bytes(v.s.data(), v.s.size());
-        } else {
-            h.u64(static_cast<std::uint64_t>(v.i));
-        }
-    }
+    for (std::size_t c = 0; c < ncols; ++c) hash_value(h, b.pending(c));
+    return h.done();
+}
+
+hash128 hash_pending_columns(const batch& b, const std::vector<std::size_t>& columns) {
+    hasher128 h;
+    for (std::size_t c : columns) hash_value(h, b.pending(c));
     return h.done();
 }
 

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "sluice/error.hpp"
 
 namespace sluice::druid {
 
@@ -36,22 +35,17 @@ private:
 
 class druid_dialect final : public time_keyset::dialect {
 public:
-    druid_dialect(sql_client& client, table_schema_ptr schema, table_ref table, std::string context,
-                  std::int64_t ordering_cap)
+    druid_dialect(sql_client& client, table_schema_ptr schema, table_ref table, std::string context)
         : client_(client),
           schema_(std::move(schema)),
           table_(std::move(table)),
           select_(select_list(*schema_)),
           context_(std::move(context)),
-          layout_(layout_of(*schema_)),
-          cap_(ordering_cap > 0 ? ordering_cap : default_max_rows_ordered) {}
+          layout_(layout_of(*schema_)) {}
 
-    std::string page_sql(std::string_view column, const time_keyset::time_range& range, std::int64_t skip,
+    std::string page_sql(std::string_view column, const time_keyset::time_range& range,
                          std::int64_t limit) const override {
-        return page_query(table_, select_, column, range, skip, limit);
-    }
-    std::string offset_page_sql(std::int64_t skip, std::int64_t limit) const override {
-        return offset_page_query(table_, select_, skip, limit);
+        return page_query(table_, select_, column, range, limit);
     }
     std::string count_sql(std::string_view column, const time_keyset::time_range& range) const override {
         return count_query(table_, column, range);
@@ -61,15 +55,25 @@ public:
         return max_query(table_, column, range);
     }
     std::int64_t time_quantum() const override { return 1000; }
-    std::int64_t page_limit(std::int64_t skip, std::int64_t batch) const override {
-        const std::int64_t room = cap_ - skip;
-        if (room <= 0)
-            throw error(error_kind::fatal,
-                        fmt::format("{}: more than {} rows share one timestamp, and Druid only orders {} rows per "
-                                    "query (maxRowsQueuedForOrdering); raise it with query_context: "
-                                    "{{maxRowsQueuedForOrdering: N}}",
-                                    context_, skip, cap_));
-        return std::min(batch, room);
+
+    // Scans only order by __time: a tie group is one unordered query, streamed.
+    time_keyset::tie_reading ties() const override { return time_keyset::tie_reading::streamed; }
+    std::string group_sql(std::string_view column, const time_keyset::tie_group& g) const override {
+        return group_query(table_, select_, column, g);
+    }
+    std::string group_count_sql(std::string_view column, const time_keyset::tie_group& g) const override {
+        return group_count_query(table_, column, g);
+    }
+    asio::awaitable<void> stream_rows(const std::string& sql, const std::string& doing,
+                                      time_keyset::row_stream& into) override {
+        lines_stream_parser parser(layout_, context_);
+        const http_body_handler on_body = [&parser, &into](const http_response& head,
+                                                           std::string_view piece) -> asio::awaitable<void> {
+            parser.feed(head, piece, into.rows(), into.finish());
+            co_await into.drain();
+        };
+        co_await client_.post_streaming(sql, context_, doing, on_body);
+        parser.finish();
     }
 
     asio::awaitable<http_response> run(const std::string& sql, const std::string& doing) override {
@@ -91,7 +95,6 @@ private:
     std::string select_;
     std::string context_;
     row_layout layout_;
-    std::int64_t cap_;
 };
 
 }  // namespace
@@ -110,9 +113,8 @@ row_layout layout_of(const table_schema& s) {
 }
 
 std::unique_ptr<time_keyset::dialect> make_dialect(sql_client& client, table_schema_ptr schema, table_ref table,
-                                                   std::string context, std::int64_t ordering_cap) {
-    return std::make_unique<druid_dialect>(client, std::move(schema), std::move(table), std::move(context),
-                                           ordering_cap);
+                                                   std::string context) {
+    return std::make_unique<druid_dialect>(client, std::move(schema), std::move(table), std::move(context));
 }
 
 }  // namespace sluice::druid

@@ -165,8 +165,7 @@ private:
     }
 
     std::unique_ptr<time_keyset::dialect> make_dialect(const table_schema_ptr& schema, const std::string& ctx_text) {
-        return druid::make_dialect(*client_, schema, druid::table_ref{cfg_.schema, schema->source_table}, ctx_text,
-                                   ordering_cap(cfg_.query_context));
+        return druid::make_dialect(*client_, schema, druid::table_ref{cfg_.schema, schema->source_table}, ctx_text);
     }
 
     asio::awaitable<std::vector<std::string>> list_tables(const std::string& doing) {

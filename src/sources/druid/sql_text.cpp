@@ -18,9 +18,11 @@ void append_where(std::string& sql, std::string_view cursor, const time_keyset::
     if (range.upper) sql += col + " < " + timestamp_literal(*range.upper);
 }
 
-void append_limit(std::string& sql, std::int64_t skip, std::int64_t limit) {
-    sql += " LIMIT " + std::to_string(limit);
-    if (skip > 0) sql += " OFFSET " + std::to_string(skip);
+void append_group(std::string& sql, std::string_view cursor, const time_keyset::tie_group& g) {
+    using kind = time_keyset::tie_group::kind;
+    if (g.k == kind::all) return;
+    sql += " WHERE " + quote_identifier(cursor);
+    sql += g.k == kind::null ? " IS NULL" : " = " + timestamp_literal(g.t);
 }
 
 }  // namespace
@@ -43,22 +45,28 @@ std::string timestamp_literal(std::int64_t micros) {
 }
 
 std::string page_query(const table_ref& t, std::string_view select_list, std::string_view cursor,
-                       const time_keyset::time_range& range, std::int64_t skip, std::int64_t limit) {
+                       const time_keyset::time_range& range, std::int64_t limit) {
     std::string sql = "SELECT ";
     sql += select_list;
     sql += " FROM " + t.sql();
     append_where(sql, cursor, range);
     sql += " ORDER BY " + quote_identifier(cursor);
-    append_limit(sql, skip, limit);
+    sql += " LIMIT " + std::to_string(limit);
     return sql;
 }
 
-std::string offset_page_query(const table_ref& t, std::string_view select_list, std::int64_t skip,
-                              std::int64_t limit) {
+std::string group_query(const table_ref& t, std::string_view select_list, std::string_view cursor,
+                        const time_keyset::tie_group& g) {
     std::string sql = "SELECT ";
     sql += select_list;
     sql += " FROM " + t.sql();
-    append_limit(sql, skip, limit);
+    append_group(sql, cursor, g);
+    return sql;
+}
+
+std::string group_count_query(const table_ref& t, std::string_view cursor, const time_keyset::tie_group& g) {
+    std::string sql = "SELECT COUNT(*) FROM " + t.sql();
+    append_group(sql, cursor, g);
     return sql;
 }
 

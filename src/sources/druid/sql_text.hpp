@@ -2,8 +2,8 @@
 // Druid SQL text. Identifiers double-quoted (embedded quotes doubled), string
 // literals single-quoted, timestamps as TIMESTAMP 'yyyy-MM-dd HH:mm:ss.SSS'
 // literals (Druid compares milliseconds; the ISO 'T…Z' form does not cast).
-// Non-aggregating queries may only ORDER BY __time-like columns, and only
-// scan queries page with LIMIT n OFFSET k.
+// Non-aggregating queries may only ORDER BY __time-like columns, so ties on
+// __time come back in no fixed order: no query here pages with OFFSET.
 
 #include <cstdint>
 #include <string>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sluice/sql_quote.hpp"
+#include "sources/time_keyset/dialect.hpp"
 #include "sources/time_keyset/time_range.hpp"
 
 namespace sluice::druid {
@@ -25,12 +26,15 @@ struct table_ref {
     std::string sql() const { return quote_identifier(schema) + "." + quote_identifier(name); }
 };
 
-// SELECT <cols> FROM t [WHERE c >= .. [AND c < ..]] ORDER BY c LIMIT n [OFFSET k]
+// SELECT <cols> FROM t [WHERE c >= .. [AND c < ..]] ORDER BY c LIMIT n
 std::string page_query(const table_ref& t, std::string_view select_list, std::string_view cursor,
-                       const time_keyset::time_range& range, std::int64_t skip, std::int64_t limit);
-// SELECT <cols> FROM t LIMIT n [OFFSET k]
-std::string offset_page_query(const table_ref& t, std::string_view select_list, std::int64_t skip,
-                              std::int64_t limit);
+                       const time_keyset::time_range& range, std::int64_t limit);
+// Every row of a tie group, unordered: SELECT <cols> FROM t WHERE c = TIMESTAMP '..'
+// (or c IS NULL; no WHERE for the whole table).
+std::string group_query(const table_ref& t, std::string_view select_list, std::string_view cursor,
+                        const time_keyset::tie_group& g);
+// SELECT COUNT(*) FROM t WHERE <the group>
+std::string group_count_query(const table_ref& t, std::string_view cursor, const time_keyset::tie_group& g);
 std::string count_query(const table_ref& t, std::string_view cursor, const time_keyset::time_range& range);
 std::string min_query(const table_ref& t, std::string_view cursor);
 std::string max_query(const table_ref& t, std::string_view cursor, const time_keyset::time_range& range);

@@ -21,12 +21,24 @@ void append_where(std::string& sql, std::string_view cursor, const time_range& r
 std::string timestamp_literal(std::int64_t micros) { return "'" + format_timestamp_micros(micros) + "'"; }
 
 std::string page_query(std::string_view table, std::string_view select_list, std::string_view cursor,
-                       const time_range& range, std::int64_t lo, std::int64_t hi) {
+                       const time_range& range, std::int64_t limit) {
     std::string sql = "SELECT ";
     sql += select_list;
     sql += " FROM " + quote_identifier(table);
     append_where(sql, cursor, range);
     sql += " ORDER BY " + quote_identifier(cursor);
+    sql += " LIMIT " + std::to_string(limit);
+    return sql;
+}
+
+std::string group_page_query(std::string_view table, std::string_view select_list, std::string_view cursor,
+                             const time_keyset::tie_group& g, const std::vector<std::string>& order_by,
+                             std::int64_t lo, std::int64_t hi) {
+    std::string sql = "SELECT ";
+    sql += select_list;
+    sql += " FROM " + quote_identifier(table) + " WHERE " + quote_identifier(cursor);
+    sql += g.k == time_keyset::tie_group::kind::null ? " IS NULL" : " = " + timestamp_literal(g.t);
+    for (std::size_t i = 0; i < order_by.size(); ++i) sql += (i ? ", " : " ORDER BY ") + quote_identifier(order_by[i]);
     sql += " LIMIT " + std::to_string(lo) + "," + std::to_string(hi);
     return sql;
 }

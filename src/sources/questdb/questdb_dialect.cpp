@@ -48,15 +48,40 @@ private:
     exec_response_parser parser_;
 };
 
+// The columns a tie group is ordered by: every data column QuestDB can sort
+// (arrays and BINARY cannot be; BINARY reads as NULL over JSON anyway).
+std::vector<std::size_t> sortable_columns(const table_schema& s) {
+    std::vector<std::size_t> out;
+    const std::size_t n = s.synthetic_key ? s.columns.size() - 1 : s.columns.size();
+    for (std::size_t i = 0; i < n; ++i)
+        if (s.columns[i].type != value_type::json && s.columns[i].type != value_type::bytes) out.push_back(i);
+    return out;
+}
+
 class questdb_dialect final : public time_keyset::dialect {
 public:
     questdb_dialect(http_client& http, table_schema_ptr schema, std::string select_list, std::string context)
-        : http_(http), schema_(std::move(schema)), select_(std::move(select_list)), context_(std::move(context)) {}
-
-    std::string page_sql(std::string_view column, const time_keyset::time_range& range, std::int64_t skip,
-                         std::int64_t limit) const override {
-        return page_query(schema_->source_table, select_, column, range, skip, skip + limit);
+        : http_(http),
+          schema_(std::move(schema)),
+          select_(std::move(select_list)),
+          context_(std::move(context)),
+          order_(sortable_columns(*schema_)) {
+        for (std::size_t i : order_) order_names_.push_back(schema_->columns[i].name);
     }
+
+    std::string page_sql(std::string_view column, const time_keyset::time_range& range,
+                         std::int64_t limit) const override {
+        return page_query(schema_->source_table, select_, column, range, limit);
+    }
+
+    // QuestDB sorts by any column: a tie group pages through a total order of
+    // its rows, so no page depends on how the server orders equal timestamps.
+    time_keyset::tie_reading ties() const override { return time_keyset::tie_reading::ordered_pages; }
+    std::string group_page_sql(std::string_view column, const time_keyset::tie_group& g, std::int64_t skip,
+                               std::int64_t limit) const override {
+        return group_page_query(schema_->source_table, select_, column, g, order_names_, skip, skip + limit);
+    }
+    std::vector<std::size_t> order_columns() const override { return order_; }
     std::string offset_page_sql(std::int64_t skip, std::int64_t limit) const override {
         return full_page_query(schema_->source_table, select_, skip, skip + limit);
     }
@@ -88,6 +113,8 @@ private:
     table_schema_ptr schema_;
     std::string select_;
     std::string context_;
+    std::vector<std::size_t> order_;
+    std::vector<std::string> order_names_;
 };
 
 }  // namespace

@@ -14,7 +14,7 @@ std::string encode_cursor(const cursor_state& s) {
         if (s.done) w.key("done").value(true);
     } else {
         w.key("col").value(s.column);
-        if (s.t) w.key("t").value(*s.t).key("k").value(s.k);
+        if (s.t) w.key("t").value(*s.t);
     }
     w.end_object();
     return w.take();
@@ -39,39 +39,41 @@ std::optional<cursor_state> decode_cursor(std::string_view json) {
             if (v.get_int64().get(t)) return false;
             s.t = t;
         } else if (key == "k") {
-            if (v.get_int64().get(s.k) || s.k < 0) return false;
+            // Older cursors: rows at t delivered. The group at t is now read again whole.
+            std::int64_t k = 0;
+            if (v.get_int64().get(k) || k < 0) return false;
         } else if (key == "done") {
             if (v.get_bool().get(s.done)) return false;
         }
         return true;
     });
     if (!read || !have_mode || (!s.full && !have_col)) return std::nullopt;
-    if (!s.t) s.k = 0;
     return s;
 }
 
-boundary resume_point(const std::optional<cursor_state>& saved, bool synthetic_key, std::int64_t lookback_us) {
-    if (!saved || saved->full || !saved->t) return {};
-    if (lookback_us > 0) return {*saved->t - lookback_us, 0};
-    if (synthetic_key) return {saved->t, 0};
-    return {saved->t, saved->k};
+std::optional<std::int64_t> resume_point(const std::optional<cursor_state>& saved, std::int64_t lookback_us) {
+    if (!saved || saved->full || !saved->t || *saved->t == null_cursor) return std::nullopt;
+    if (lookback_us <= 0) return saved->t;
+    if (*saved->t <= null_cursor + lookback_us) return std::nullopt;  // would underflow: from the start
+    return *saved->t - lookback_us;
 }
 
-boundary advance_past(const boundary& b, const std::vector<std::int64_t>& page) {
-    if (page.empty()) return b;
+page_end end_of_page(const std::vector<std::int64_t>& page, std::int64_t limit) {
+    page_end e;
+    if (static_cast<std::int64_t>(page.size()) < limit || page.empty()) {
+        e.keep = page.size();
+        e.exhausted = true;
+        return e;
+    }
     const std::int64_t last = page.back();
-    std::int64_t trailing = 0;
-    for (auto it = page.rbegin(); it != page.rend() && *it == last; ++it) ++trailing;
-    if (trailing == static_cast<std::int64_t>(page.size()) && b.start && *b.start == last)
-        return {last, b.skip + trailing};
-    return {last, trailing};
-}
-
-bool beyond(const boundary& a, const cursor_state& b) {
-    if (!a.start) return false;
-    if (!b.t) return true;
-    if (*a.start != *b.t) return *a.start > *b.t;
-    return a.skip > b.k;
+    if (page.front() == last) {
+        e.tie = last;
+        return e;
+    }
+    e.keep = page.size();
+    while (e.keep > 0 && page[e.keep - 1] == last) --e.keep;
+    e.next = last;
+    return e;
 }
 
 }  // namespace sluice::time_keyset

@@ -1,17 +1,24 @@
 #pragma once
 // The cursor JSON of the timestamp-keyset sources (QuestDB, Druid) and the
-// boundary arithmetic of their keyset paging on a timestamp cursor (µs).
+// arithmetic of their pages on a timestamp cursor (µs).
 //
-//   {"v":1,"mode":"incremental","col":"ts","t":1714564800000000,"k":3}
-//       every row with col < t has been delivered, plus the first k rows (in
-//       ORDER BY col order) with col == t. The next page asks
-//       WHERE col >= t ORDER BY col LIMIT k, k+batch: exactly the k boundary
-//       rows already delivered are skipped, however long the run of equal
-//       timestamps. No "t": nothing delivered yet.
+//   {"v":1,"mode":"incremental","col":"ts","t":1714564800000000}
+//       reading resumes at col >= t: every row with col < t has been delivered.
+//       Rows at t may have been delivered too; they are read again whole and
+//       the upserts make that harmless. Cursors written before tie groups were
+//       read whole also carry "k" (rows at t delivered): it is ignored, the
+//       group at t is read again whole. No "t": nothing delivered yet.
 //   {"v":1,"mode":"full","done":true}
 //       a full pass completed (full passes always restart).
+//
+// Why no position inside a run of equal timestamps: servers return such ties
+// in any order (Druid merges them from segments, replicas and broker threads
+// differently on every query), so "the first k rows at t" names different rows
+// on different queries. A page therefore only ever delivers whole tie groups.
 
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,11 +26,13 @@
 
 namespace sluice::time_keyset {
 
+// A NULL cursor value (nullable cursor column): sorts first.
+inline constexpr std::int64_t null_cursor = std::numeric_limits<std::int64_t>::min();
+
 struct cursor_state {
     bool full = false;
     std::string column;               // incremental: cursor column name
-    std::optional<std::int64_t> t;    // last delivered timestamp (µs)
-    std::int64_t k = 0;               // rows with col == t delivered
+    std::optional<std::int64_t> t;    // where reading resumes (µs; null_cursor: from the NULLs on)
     bool done = false;                // full: pass completed
 
     bool operator==(const cursor_state&) const = default;
@@ -33,27 +42,25 @@ std::string encode_cursor(const cursor_state& s);
 // nullopt when the text is not a cursor this source wrote (then sync starts over).
 std::optional<cursor_state> decode_cursor(std::string_view json);
 
-// Where reading resumes: rows with col >= start (all rows when absent), skipping
-// the first `skip` of them.
-struct boundary {
-    std::optional<std::int64_t> start;
-    std::int64_t skip = 0;
-    bool operator==(const boundary&) const = default;
+// Where reading resumes for a stored cursor: rows with col >= the result
+// (nullopt: every row, NULLs first). Lookback (µs, > 0) starts that much earlier.
+std::optional<std::int64_t> resume_point(const std::optional<cursor_state>& saved, std::int64_t lookback_us);
+
+// What a page asked for with `limit` rows means, given its cursor values in
+// order (null_cursor for NULL):
+//  - fewer than `limit` rows: the range is exhausted; deliver them all;
+//  - a full page over several values: deliver every row before the last value
+//    (whole groups) and start the next page at the last value, whose group may
+//    go on beyond the page;
+//  - a full page of one value: a tie group at least a page long; deliver
+//    nothing and read that group on its own (`tie`).
+struct page_end {
+    std::size_t keep = 0;
+    bool exhausted = false;
+    std::optional<std::int64_t> next;  // next page's start (not exhausted, no tie)
+    std::optional<std::int64_t> tie;   // the value of a group longer than the page
+    bool operator==(const page_end&) const = default;
 };
-
-// Resume position for a stored cursor. Lookback (µs, > 0) re-reads from t - lookback
-// without skipping. Synthetic-key tables re-read the whole boundary group
-// (skip 0) so occurrence numbers among identical rows are recomputed from the
-// group's first row and stay stable; the upserts make the re-read harmless.
-boundary resume_point(const std::optional<cursor_state>& saved, bool synthetic_key, std::int64_t lookback_us);
-
-// After a page of rows (cursor values in order) read from `b`, the position just
-// past the page: the last timestamp and how many rows with it have now been
-// delivered (b.skip + n when the whole page continues b.start's run).
-boundary advance_past(const boundary& b, const std::vector<std::int64_t>& page);
-
-// (t, k) ordering: is `a` strictly beyond `b`? (a cursor never moves backwards
-// because of a lookback re-read)
-bool beyond(const boundary& a, const cursor_state& b);
+page_end end_of_page(const std::vector<std::int64_t>& page, std::int64_t limit);
 
 }  // namespace sluice::time_keyset

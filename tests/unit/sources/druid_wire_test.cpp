@@ -42,6 +42,9 @@ TEST_CASE("druid request: JSON body escapes the SQL and merges the context") {
     CHECK(std::int64_t(ctx["priority"]) == 10);
     CHECK(std::string_view(ctx["lane"]) == "low");
     CHECK(body.find("America/Denver") == std::string::npos);
+    // Streamed reads (tie groups, whole tables) ask for a row per line.
+    REQUIRE_FALSE(p.parse(build_request_body(sql, "id2", user, result_format::array_lines)).get(doc));
+    CHECK(std::string_view(doc["resultFormat"]) == "arrayLines");
 }
 
 TEST_CASE("druid request: query ids are fresh version-4 UUIDs") {
@@ -64,19 +67,26 @@ TEST_CASE("druid sql: quoting, millisecond TIMESTAMP literals, keyset pages") {
     CHECK(timestamp_literal(us("1969-12-31T23:59:59.9995Z")) == "TIMESTAMP '1969-12-31 23:59:59.999'");
     const table_ref t{"druid", "wiki\"pedia"};
     time_keyset::time_range r;
-    CHECK(page_query(t, "\"__time\", \"page\"", "__time", r, 0, 500) ==
+    CHECK(page_query(t, "\"__time\", \"page\"", "__time", r, 500) ==
           "SELECT \"__time\", \"page\" FROM \"druid\".\"wiki\"\"pedia\" ORDER BY \"__time\" LIMIT 500");
     r.lower = us("2015-09-12T00:47:53.259Z");
-    CHECK(page_query(t, "*", "__time", r, 7, 500) ==
+    CHECK(page_query(t, "*", "__time", r, 500) ==
           "SELECT * FROM \"druid\".\"wiki\"\"pedia\" WHERE \"__time\" >= TIMESTAMP '2015-09-12 00:47:53.259' "
-          "ORDER BY \"__time\" LIMIT 500 OFFSET 7");
+          "ORDER BY \"__time\" LIMIT 500");
+    // Tie groups: one unordered query, no OFFSET anywhere.
+    const time_keyset::tie_group at{time_keyset::tie_group::kind::at, us("2015-09-12T00:47:53.259Z")};
+    CHECK(group_query(t, "*", "__time", at) ==
+          "SELECT * FROM \"druid\".\"wiki\"\"pedia\" WHERE \"__time\" = TIMESTAMP '2015-09-12 00:47:53.259'");
+    CHECK(group_count_query(t, "ts", {time_keyset::tie_group::kind::null, 0}) ==
+          "SELECT COUNT(*) FROM \"druid\".\"wiki\"\"pedia\" WHERE \"ts\" IS NULL");
+    CHECK(group_query(t, "\"k\"", "", {time_keyset::tie_group::kind::all, 0}) ==
+          "SELECT \"k\" FROM \"druid\".\"wiki\"\"pedia\"");
     r.upper = us("2015-09-13T00:00:00Z");
     CHECK(count_query(t, "__time", r) ==
           "SELECT COUNT(*) FROM \"druid\".\"wiki\"\"pedia\" WHERE \"__time\" >= TIMESTAMP '2015-09-12 00:47:53.259' "
           "AND \"__time\" < TIMESTAMP '2015-09-13 00:00:00.000'");
     CHECK(max_query(t, "__time", {}) == "SELECT MAX(\"__time\") FROM \"druid\".\"wiki\"\"pedia\"");
     CHECK(min_query(t, "__time") == "SELECT MIN(\"__time\") FROM \"druid\".\"wiki\"\"pedia\"");
-    CHECK(offset_page_query(t, "\"k\"", 0, 10) == "SELECT \"k\" FROM \"druid\".\"wiki\"\"pedia\" LIMIT 10");
     CHECK(tables_query("dr'uid") ==
           "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'dr''uid' ORDER BY TABLE_NAME");
     CHECK(columns_query("druid", "t").find("WHERE TABLE_SCHEMA = 'druid' AND TABLE_NAME = 't' ORDER BY "

@@ -1,8 +1,10 @@
 // QuestDB source: SQL text; the shared time_keyset module: cursor JSON,
-// boundary de-dup arithmetic, windows.
+// page arithmetic (whole tie groups only), windows.
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,32 +29,43 @@ TEST_CASE("questdb query: identifiers and literals are quoted") {
     CHECK(timestamp_literal(us("2024-01-01T00:00:00Z")) == "'2024-01-01T00:00:00.000000Z'");
 }
 
-TEST_CASE("questdb query: pages use an inclusive bound and LIMIT lo,hi") {
-    CHECK(page_query("sensor", "*", "ts", {}, 0, 1000) == "SELECT * FROM \"sensor\" ORDER BY \"ts\" LIMIT 0,1000");
+TEST_CASE("questdb query: pages use an inclusive bound and LIMIT n; tie groups a total order") {
+    CHECK(page_query("sensor", "*", "ts", {}, 1000) == "SELECT * FROM \"sensor\" ORDER BY \"ts\" LIMIT 1000");
     time_range r;
     r.lower = us("2024-01-01T00:00:00.000001Z");
-    CHECK(page_query("t\"x", "*", "t s", r, 3, 1003) ==
-          "SELECT * FROM \"t\"\"x\" WHERE \"t s\" >= '2024-01-01T00:00:00.000001Z' ORDER BY \"t s\" LIMIT 3,1003");
+    CHECK(page_query("t\"x", "*", "t s", r, 1003) ==
+          "SELECT * FROM \"t\"\"x\" WHERE \"t s\" >= '2024-01-01T00:00:00.000001Z' ORDER BY \"t s\" LIMIT 1003");
     r.upper = us("2024-01-02T00:00:00Z");
-    CHECK(page_query("t", "\"a\", \"ts\"", "ts", r, 0, 10) ==
+    CHECK(page_query("t", "\"a\", \"ts\"", "ts", r, 10) ==
           "SELECT \"a\", \"ts\" FROM \"t\" WHERE \"ts\" >= '2024-01-01T00:00:00.000001Z' AND \"ts\" < "
-          "'2024-01-02T00:00:00.000000Z' ORDER BY \"ts\" LIMIT 0,10");
+          "'2024-01-02T00:00:00.000000Z' ORDER BY \"ts\" LIMIT 10");
     CHECK(count_query("t", "ts", r) ==
           "SELECT count() FROM \"t\" WHERE \"ts\" >= '2024-01-01T00:00:00.000001Z' AND \"ts\" < "
           "'2024-01-02T00:00:00.000000Z'");
     CHECK(max_query("t", "ts", {}) == "SELECT max(\"ts\") FROM \"t\"");
     CHECK(full_page_query("t", "*", 10, 20) == "SELECT * FROM \"t\" LIMIT 10,20");
     CHECK(exec_target("SELECT 1") == "/exec?query=SELECT%201");
+    const tie_group at{tie_group::kind::at, us("2024-01-01T00:00:00.5Z")};
+    CHECK(group_page_query("t", "*", "ts", at, {"a\"b", "c"}, 20, 30) ==
+          "SELECT * FROM \"t\" WHERE \"ts\" = '2024-01-01T00:00:00.500000Z' ORDER BY \"a\"\"b\", \"c\" LIMIT 20,30");
+    const tie_group null{tie_group::kind::null, 0};
+    CHECK(group_page_query("t", "*", "ts", null, {"v"}, 0, 5) ==
+          "SELECT * FROM \"t\" WHERE \"ts\" IS NULL ORDER BY \"v\" LIMIT 0,5");
 }
 
-TEST_CASE("questdb cursor: JSON round trip") {
+TEST_CASE("questdb cursor: JSON round trip; older cursors with k still decode") {
     cursor_state s;
     s.column = "ts\"q";
     CHECK(decode_cursor(encode_cursor(s)) == s);
     s.t = us("2024-05-01T12:00:00.123456Z");
-    s.k = 7;
-    CHECK(encode_cursor(s) == "{\"v\":1,\"mode\":\"incremental\",\"col\":\"ts\\\"q\",\"t\":1714564800123456,\"k\":7}");
+    CHECK(encode_cursor(s) == "{\"v\":1,\"mode\":\"incremental\",\"col\":\"ts\\\"q\",\"t\":1714564800123456}");
     CHECK(decode_cursor(encode_cursor(s)) == s);
+    // Written before tie groups were read whole: "k" (rows at t delivered) is
+    // ignored, the group at t is read again.
+    const auto old = decode_cursor("{\"v\":1,\"mode\":\"incremental\",\"col\":\"ts\",\"t\":5,\"k\":7}");
+    REQUIRE(old);
+    CHECK(old->t == 5);
+    CHECK(resume_point(old, 0) == 5);
     cursor_state f;
     f.full = true;
     f.done = true;
@@ -63,64 +76,77 @@ TEST_CASE("questdb cursor: JSON round trip") {
     CHECK_FALSE(decode_cursor("{\"v\":1,\"mode\":\"incremental\",\"col\":\"ts\",\"t\":1,\"k\":-1}"));
 }
 
-TEST_CASE("questdb cursor: boundary rows are skipped exactly") {
-    // Fresh start: page [1,2,2] → last 2, two rows of it delivered.
-    boundary b = advance_past({}, {1, 2, 2});
-    CHECK(b == boundary{2, 2});
-    // The next page (ts >= 2 LIMIT 2, 2+n) is still inside the run of 2s: k grows.
-    b = advance_past(b, {2, 2, 2});
-    CHECK(b == boundary{2, 5});
-    // The run ends inside the page: k restarts at the trailing run.
-    b = advance_past(b, {2, 3, 4, 4});
-    CHECK(b == boundary{4, 2});
-    // Empty page: unchanged.
-    CHECK(advance_past(b, {}) == b);
-    // A resume at (t,k) whose first page starts past t.
-    CHECK(advance_past(boundary{4, 2}, {5}) == boundary{5, 1});
+TEST_CASE("time_keyset pages: only whole tie groups are delivered") {
+    // A short page: the range is exhausted, everything is delivered.
+    CHECK(end_of_page({1, 2, 2}, 5) == page_end{3, true, std::nullopt, std::nullopt});
+    CHECK(end_of_page({}, 5) == page_end{0, true, std::nullopt, std::nullopt});
+    // A full page: the last value's group may go on; the next page starts there.
+    CHECK(end_of_page({1, 2, 2, 3, 3}, 5) == page_end{3, false, 3, std::nullopt});
+    CHECK(end_of_page({1, 2, 2, 2, 2}, 5) == page_end{1, false, 2, std::nullopt});
+    // A full page of one value: a tie group at least a page long.
+    CHECK(end_of_page({4, 4, 4}, 3) == page_end{0, false, std::nullopt, 4});
+    // NULLs sort first and form a group of their own.
+    CHECK(end_of_page({null_cursor, null_cursor, 7}, 3) == page_end{2, false, 7, std::nullopt});
+    CHECK(end_of_page({null_cursor, null_cursor}, 2) == page_end{0, false, std::nullopt, null_cursor});
 
-    // Simulate paging over a table with a run longer than a page: every row
-    // is delivered exactly once.
-    const std::vector<std::int64_t> table{1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 4};
-    for (std::size_t page = 1; page <= 5; ++page) {
-        boundary pos;
-        std::vector<std::int64_t> got;
-        for (int guard = 0; guard < 100; ++guard) {
-            std::vector<std::int64_t> matching;
-            for (auto v : table)
-                if (!pos.start || v >= *pos.start) matching.push_back(v);
-            std::vector<std::int64_t> rows;
-            for (std::size_t i = pos.skip; i < matching.size() && i < pos.skip + page; ++i)
-                rows.push_back(matching[i]);
-            got.insert(got.end(), rows.begin(), rows.end());
-            pos = advance_past(pos, rows);
-            if (rows.size() < page) break;
+    // Simulate paging over a table whose server returns ties in a different
+    // order on every query (rows are (t, id)): every row is delivered exactly
+    // once, whatever the page size.
+    std::vector<std::pair<std::int64_t, int>> table;
+    for (std::int64_t t : {1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 4, 5, 5, 5}) table.emplace_back(t, static_cast<int>(table.size()));
+    std::uint64_t seed = 12345;
+    const auto shuffle_ties = [&](std::vector<std::pair<std::int64_t, int>>& rows) {
+        for (std::size_t i = rows.size(); i > 1; --i) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            std::swap(rows[i - 1], rows[(seed >> 33) % i]);
         }
-        CHECK(got == table);
+        std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    };
+    for (std::int64_t page = 1; page <= 6; ++page) {
+        CAPTURE(page);
+        std::optional<std::int64_t> pos;
+        std::vector<int> got;
+        for (int guard = 0; guard < 100; ++guard) {
+            std::vector<std::pair<std::int64_t, int>> matching;
+            for (const auto& r : table)
+                if (!pos || r.first >= *pos) matching.push_back(r);
+            shuffle_ties(matching);
+            if (static_cast<std::int64_t>(matching.size()) > page) matching.resize(static_cast<std::size_t>(page));
+            std::vector<std::int64_t> ts;
+            for (const auto& r : matching) ts.push_back(r.first);
+            const auto e = end_of_page(ts, page);
+            if (e.tie) {  // the reader reads the group whole, then goes past it
+                for (const auto& r : table)
+                    if (r.first == *e.tie) got.push_back(r.second);
+                pos = *e.tie + 1;
+                continue;
+            }
+            for (std::size_t i = 0; i < e.keep; ++i) got.push_back(matching[i].second);
+            if (e.exhausted) break;
+            pos = e.next;
+        }
+        std::sort(got.begin(), got.end());
+        std::vector<int> want(table.size());
+        for (std::size_t i = 0; i < want.size(); ++i) want[i] = static_cast<int>(i);
+        CHECK(got == want);
     }
 }
 
 TEST_CASE("questdb cursor: resume point and lookback bound") {
     cursor_state s;
     s.column = "ts";
-    CHECK(resume_point(std::nullopt, false, 0) == boundary{});
-    CHECK(resume_point(s, false, 0) == boundary{});
+    CHECK(resume_point(std::nullopt, 0) == std::nullopt);
+    CHECK(resume_point(s, 0) == std::nullopt);
     s.t = 1'000'000'000;
-    s.k = 3;
-    CHECK(resume_point(s, false, 0) == boundary{1'000'000'000, 3});
-    // Synthetic keys re-read the whole boundary group.
-    CHECK(resume_point(s, true, 0) == boundary{1'000'000'000, 0});
-    // Lookback: from t - lookback, nothing skipped.
-    CHECK(resume_point(s, false, 60'000'000) == boundary{940'000'000, 0});
-    time_range r;
-    r.lower = resume_point(s, false, 60'000'000).start;
-    CHECK(page_query("t", "*", "ts", r, 0, 5) ==
-          "SELECT * FROM \"t\" WHERE \"ts\" >= '" + format_timestamp_micros(940'000'000) +
-              "' ORDER BY \"ts\" LIMIT 0,5");
-    // The cursor never moves backwards during a re-read.
-    CHECK_FALSE(beyond(boundary{940'000'000, 1}, s));
-    CHECK_FALSE(beyond(boundary{1'000'000'000, 3}, s));
-    CHECK(beyond(boundary{1'000'000'000, 4}, s));
-    CHECK(beyond(boundary{1'000'000'001, 1}, s));
+    CHECK(resume_point(s, 0) == 1'000'000'000);
+    // Lookback: from t - lookback.
+    CHECK(resume_point(s, 60'000'000) == 940'000'000);
+    // A NULL position (rows with a NULL cursor still pending) starts over.
+    s.t = null_cursor;
+    CHECK(resume_point(s, 0) == std::nullopt);
+    // A lookback reaching before the representable range starts over, not wraps around.
+    s.t = null_cursor + 5;
+    CHECK(resume_point(s, 60'000'000) == std::nullopt);
 }
 
 TEST_CASE("questdb windows: contiguous, ordered, last open-ended") {
