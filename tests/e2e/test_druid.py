@@ -20,6 +20,16 @@ SRC = "dr"
 _ids = itertools.count(1)
 T0_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 
+# How the emulator orders rows sharing a __time (tests/emulators/druid/README.md):
+# physical is one replica of immutable segments (the same order every time);
+# shuffle and segments are what a real cluster may do (a new order per query).
+TIE_ORDERS = ["physical", "shuffle", "segments"]
+CLUSTER_TIE_ORDERS = ["shuffle", "segments"]
+
+
+def ties(order):
+    return ["--tie-order", order]
+
 
 @pytest.fixture
 def pgdb(pg):
@@ -79,41 +89,100 @@ def test_every_type_content(tmp_path, pgdb):
         assert f"{SRC}.typed: 600 rows" in res.stdout
 
 
-def test_ten_thousand_rows_share_one_time_across_pages(tmp_path, pgdb):
-    """The seed connector's `__time > last LIMIT 10000` looped forever here."""
-    with Emulator(pgdb) as em:
+@pytest.mark.parametrize("order", CLUSTER_TIE_ORDERS)
+def test_ties_in_a_new_order_on_every_query_lose_and_duplicate_nothing(tmp_path, pgdb, order):
+    """The reported case: 20,000 rows with 100-128 rows per millisecond, batch_size 500,
+    into SQLite lost 5 rows and duplicated 5 when the server shuffled ties."""
+    with Emulator(pgdb, *ties(order)) as em:
+        em.create("events", "channel VARCHAR, added BIGINT")
+        rows, ms = [], T0_MS
+        while len(rows) < 20_000:
+            for _ in range(min(100 + (ms - T0_MS) % 29, 20_000 - len(rows))):
+                rows.append({"__time": iso_ms(ms), "channel": f"#c{len(rows) % 5}", "added": len(rows)})
+            ms += 1
+        em.ingest("events", rows)
+        for in_flight in (1, 4):
+            _, db, _ = sync(tmp_path, em, ["events"], db=f"d{in_flight}.db", batch_size=500, max_in_flight=in_flight)
+            assert assert_synced(em, db, "events", what=f"pass 1, {in_flight} in flight") == 20_000
+            _, db, _ = sync(tmp_path, em, ["events"], db=f"d{in_flight}.db", batch_size=500, max_in_flight=in_flight,
+                            lookback="1h")
+            assert assert_synced(em, db, "events", what=f"pass 2, {in_flight} in flight") == 20_000
+
+
+@pytest.mark.parametrize("order", TIE_ORDERS)
+def test_ten_thousand_rows_share_one_time_across_pages(tmp_path, pgdb, order):
+    """The seed connector's `__time > last LIMIT 10000` looped forever here; a run
+    longer than a page is one streamed query, whatever order its rows come in."""
+    with Emulator(pgdb, *ties(order)) as em:
         em.load("generate", "edits", 12_000, "--dup", 12_000)       # one __time for all
         em.load("generate", "edits", 3_000, "--first", 12_000, "--start-ms", T0_MS + 1000, "--dup", 7)
+        total = 15_000
         for in_flight in (1, 4):
             res, db, _ = sync(tmp_path, em, ["edits"], db=f"d{in_flight}.db", batch_size=1000,
                               max_in_flight=in_flight)
-            assert assert_synced(em, db, "edits") == 15_000
+            assert assert_synced(em, db, "edits", what="pass 1") == total
+            em.load("generate", "edits", 500, "--first", total, "--dup", 500)  # late rows joining the big run
+            total += 500
+            res, db, _ = sync(tmp_path, em, ["edits"], db=f"d{in_flight}.db", batch_size=1000,
+                              max_in_flight=in_flight, lookback="1h")
+            assert assert_synced(em, db, "edits", what="pass 2") == total
 
 
-def test_identical_rows_are_distinct_rows(tmp_path, pgdb):
-    with Emulator(pgdb) as em:
+@pytest.mark.parametrize("order", TIE_ORDERS)
+def test_identical_rows_are_distinct_rows(tmp_path, pgdb, order):
+    with Emulator(pgdb, *ties(order)) as em:
         em.create("rolled", "channel VARCHAR, added BIGINT")
+        # groups of 50 identical rows (within a page) and one group of 300 (longer than a page)
         rows = [{"__time": iso_ms(T0_MS + (i // 50) * 1000), "channel": "same", "added": 1} for i in range(500)]
+        rows += [{"__time": iso_ms(T0_MS + 10_500), "channel": "twin", "added": i % 3} for i in range(300)]
         em.ingest("rolled", rows)
         _, db, _ = sync(tmp_path, em, ["rolled"], batch_size=64)
-        assert assert_synced(em, db, "rolled") == 500
-        # a second pass with a lookback re-reads, and keys stay stable: still 500 rows
+        assert assert_synced(em, db, "rolled") == 800
+        # a second pass with a lookback re-reads, and keys stay stable: still 800 rows
         _, db, _ = sync(tmp_path, em, ["rolled"], batch_size=64, lookback="1h")
-        assert assert_synced(em, db, "rolled") == 500
-        assert de.sqlite3.connect(db).execute(f'SELECT count(*) FROM "{dest_table("rolled")}"').fetchone()[0] == 500
+        assert assert_synced(em, db, "rolled") == 800
+        # one more identical twin arrives late inside the lookback: exactly one row more
+        em.ingest("rolled", [{"__time": iso_ms(T0_MS + 10_500), "channel": "twin", "added": 2},
+                             {"__time": iso_ms(T0_MS + 2_000), "channel": "same", "added": 1}])
+        _, db, _ = sync(tmp_path, em, ["rolled"], batch_size=64, lookback="1h", max_in_flight=3)
+        assert assert_synced(em, db, "rolled") == 802
+        assert de.sqlite3.connect(db).execute(f'SELECT count(*) FROM "{dest_table("rolled")}"').fetchone()[0] == 802
 
 
-def test_incremental_and_late_rows(tmp_path, pgdb):
-    with Emulator(pgdb) as em:
+@pytest.mark.parametrize("order", TIE_ORDERS)
+def test_incremental_and_late_rows(tmp_path, pgdb, order):
+    with Emulator(pgdb, *ties(order)) as em:
         em.load("generate", "edits", 5_000, "--step-ms", 1000, "--dup", 3)
         _, db, cfg = sync(tmp_path, em, ["edits"], batch_size=400, lookback="10m")
-        assert_synced(em, db, "edits")
+        assert_synced(em, db, "edits", what="pass 1")
         last = T0_MS + (5_000 // 3) * 1000
         em.ingest("edits", [{"__time": iso_ms(last - 5 * 60_000), "channel": "late-within", "added": -1},
+                            {"__time": iso_ms(last - 1000), "channel": "late-at-a-synced-ms", "added": -3},
                             {"__time": iso_ms(last + 1), "channel": "new", "added": -2}])
         em.load("generate", "edits", 1_000, "--first", 5_000, "--start-ms", last + 1000)
+        _, db, _ = sync(tmp_path, em, ["edits"], batch_size=400, lookback="10m", max_in_flight=3)
+        assert assert_synced(em, db, "edits", what="pass 2") == 6_003
+        # a row later than the lookback is not seen (documented) until the state is reset
+        em.ingest("edits", [{"__time": iso_ms(T0_MS), "channel": "too-late", "added": -4}])
         _, db, _ = sync(tmp_path, em, ["edits"], batch_size=400, lookback="10m")
-        assert assert_synced(em, db, "edits") == 6_002
+        cols, rows = em.dump("edits")
+        assert sum(expected_rows(cols, rows).values()) - sum(dest_rows(db, dest_table("edits"), cols).values()) == 1
+
+
+@pytest.mark.parametrize("order", CLUSTER_TIE_ORDERS)
+def test_hostile_datasource_name_and_late_rows_in_lookback(tmp_path, pgdb, order):
+    ds = 'ev"il ds; DROP TABLE x'
+    with Emulator(pgdb, *ties(order)) as em:
+        em.create(ds, "channel VARCHAR, added BIGINT")
+        rows = [{"__time": iso_ms(T0_MS + (i // 40) * 7), "channel": f"c{i % 3}", "added": i % 11} for i in range(4_000)]
+        em.ingest(ds, rows)
+        _, db, _ = sync(tmp_path, em, [ds], batch_size=100, lookback="5s", max_in_flight=2)
+        assert assert_synced(em, db, ds, what="pass 1") == 4_000
+        last = T0_MS + (3_999 // 40) * 7
+        em.ingest(ds, [{"__time": iso_ms(last - 70), "channel": "c1", "added": (i * 40) % 11} for i in range(3)] +
+                  [{"__time": iso_ms(last + 3), "channel": "new", "added": 0}])
+        _, db, _ = sync(tmp_path, em, [ds], batch_size=100, lookback="5s", max_in_flight=2)
+        assert assert_synced(em, db, ds, what="pass 2") == 4_004
 
 
 # --------------------------------------------------------------------------- delete detection
@@ -193,9 +262,10 @@ def test_auth_failure_is_immediate_and_secret_free(tmp_path, pgdb):
 
 
 # --------------------------------------------------------------------------- kill -9, cancellation
-def test_kill9_mid_sync_then_restart_exact(tmp_path, pgdb):
+@pytest.mark.parametrize("order", CLUSTER_TIE_ORDERS)
+def test_kill9_mid_sync_then_restart_exact(tmp_path, pgdb, order):
     n = 150_000
-    with Emulator(pgdb, "--delay-ms", "5") as em:
+    with Emulator(pgdb, "--delay-ms", "5", *ties(order)) as em:
         em.load("generate", "edits", n, "--dup", 40)
         cfg, db = write_cfg(tmp_path, em, [{"name": "edits", "batch_size": 1000, "max_in_flight": 3}])
         argv = [sluicetest.sluice_bin(), "once", "-c", cfg]

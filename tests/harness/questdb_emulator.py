@@ -124,17 +124,12 @@ class Emulator(EmulatorProcess):
         names = [c["name"] for c in d["columns"]]
         return [(r[names.index("column")], r[names.index("type")]) for r in d["dataset"]]
 
-    def dump(self, table: str, page: int = 5000) -> tuple[list[tuple[str, str]], list[list]]:
-        """(columns with types, every row) in the table's natural order, paged with LIMIT lo,hi."""
-        cols, rows = None, []
-        lo = 0
-        while True:
-            d = self.exec(f"SELECT * FROM {qi(table)} LIMIT {lo},{lo + page}")
-            cols = [(c["name"], c["type"]) for c in d["columns"]]
-            rows += d["dataset"]
-            if len(d["dataset"]) < page:
-                return cols, rows
-            lo += page
+    def dump(self, table: str) -> tuple[list[tuple[str, str]], list[list]]:
+        """(columns with types, every row) in timestamp order, in one query: pages by
+        position would depend on the order of ties, which --shuffle-ties changes on
+        every query."""
+        d = self.exec(f"SELECT * FROM {qi(table)}")
+        return [(c["name"], c["type"]) for c in d["columns"]], d["dataset"]
 
 
 # --------------------------------------------------------------------------- canonical values

@@ -439,7 +439,28 @@ std::string cast_type(const std::string& u) {
 }
 }  // namespace
 
-Translation translate(std::string_view druid_sql, const std::string& schema, const std::string& helper) {
+std::optional<TieOrder> parse_tie_order(std::string_view s) {
+  if (s == "physical") return TieOrder::Physical;
+  if (s == "shuffle") return TieOrder::Shuffle;
+  if (s == "segments") return TieOrder::Segments;
+  return std::nullopt;
+}
+
+namespace {
+// What breaks ties of a plain scan (see TieOrder), as ORDER BY terms.
+std::string tie_breaker(TieOrder ties, uint32_t seed, const std::string& dir) {
+  switch (ties) {
+    case TieOrder::Physical: return "ctid" + dir;
+    case TieOrder::Shuffle: return "random()";
+    case TieOrder::Segments:
+      return "(abs(hashtext(ctid::text)) % 4 + " + std::to_string(seed % 4) + ") % 4, ctid";
+  }
+  return "ctid";
+}
+}  // namespace
+
+Translation translate(std::string_view druid_sql, const std::string& schema, const std::string& helper,
+                      TieOrder ties, uint32_t seed) {
   Translation tr;
   // a trailing semicolon is tolerated
   while (!druid_sql.empty() &&
@@ -547,15 +568,29 @@ Translation translate(std::string_view druid_sql, const std::string& schema, con
       }
     }
   }
-  // Druid's time-ordered scans over immutable segments return rows sharing a
-  // __time in the same order every time; PostgreSQL's top-N sort does not (the
-  // order of ties changes with LIMIT/OFFSET). Break ties by physical row order,
-  // so paging through a run of equal timestamps behaves like Druid.
-  static const std::regex order_by_time(R"re((ORDER\s+BY\s+("__time"|__time))(\s+(ASC|DESC))?)re",
+  // PostgreSQL's top-N sort leaves ties in an order that changes with LIMIT; the
+  // tie order is made explicit instead (TieOrder): physical makes paging through
+  // a run of equal timestamps behave like one replica of immutable segments,
+  // shuffle and segments like a real cluster merging them differently each time.
+  static const std::regex order_by_time(R"re(ORDER\s+BY\s+("__time"|__time)(\s+(ASC|DESC))?)re",
                                         std::regex::icase);
+  static const std::regex not_a_scan(
+      R"re(\bGROUP\s+BY\b|\bJOIN\b|\bUNION\b|\bDISTINCT\b|\b(COUNT|SUM|MIN|MAX|AVG)\s*\(|\bORDER\s+BY\b)re",
+      std::regex::icase);
   static const std::regex grouped(R"re(\bGROUP\s+BY\b|\bJOIN\b)re", std::regex::icase);
-  if (!tr.information_schema && !std::regex_search(o, grouped))
-    o = std::regex_replace(o, order_by_time, "$1$3, ctid$3");
+  static const std::regex limit_clause(R"re(\s+LIMIT\s+\d+(\s+OFFSET\s+\d+)?\s*$)re", std::regex::icase);
+  if (!tr.information_schema) {
+    std::smatch m;
+    if (std::regex_search(o, m, order_by_time) && !std::regex_search(o, grouped)) {
+      const std::string dir = m[2].matched ? m[2].str() : "";
+      o = m.prefix().str() + m[0].str() + ", " + tie_breaker(ties, seed, dir) + m.suffix().str();
+    } else if (ties != TieOrder::Physical && !std::regex_search(o, not_a_scan)) {
+      // An unordered scan: Druid answers segment by segment, in no fixed order.
+      const std::string order = " ORDER BY " + tie_breaker(ties, seed, "");
+      if (std::regex_search(o, m, limit_clause)) o = m.prefix().str() + order + m[0].str();
+      else o += order;
+    }
+  }
   return tr;
 }
 

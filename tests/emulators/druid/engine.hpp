@@ -57,9 +57,23 @@ struct Translation {
   bool information_schema = false;   // the query reads INFORMATION_SCHEMA
   std::vector<std::string> aliases;  // unquoted `AS name` aliases (kept case-sensitive)
 };
+// The order in which a plain scan (no aggregate, GROUP BY or JOIN) returns rows that
+// its ORDER BY leaves tied (rows sharing a __time), or all its rows without ORDER BY.
+// Druid guarantees nothing here: a broker merges segments, replicas and threads in no
+// fixed order.
+//   physical: storage order, the same on every query (ties broken by ctid);
+//   shuffle:  a fresh random order on every query;
+//   segments: rows are spread over 4 emulated segments (by a hash of their storage
+//             position); each query merges the segments in a rotated order (by
+//             `seed`), storage order inside a segment; without ORDER BY the answer
+//             is segment after segment, not in __time order, like Druid's unordered
+//             scans.
+enum class TieOrder { Physical, Shuffle, Segments };
+std::optional<TieOrder> parse_tie_order(std::string_view s);
 // `schema`: the PostgreSQL schema holding the datasources; `helper`: the schema with
 // the INFORMATION_SCHEMA views and Druid functions.
-Translation translate(std::string_view druid_sql, const std::string& schema, const std::string& helper);
+Translation translate(std::string_view druid_sql, const std::string& schema, const std::string& helper,
+                      TieOrder ties = TieOrder::Physical, uint32_t seed = 0);
 std::string quote_ident(std::string_view s);
 std::string quote_literal(std::string_view s);
 // 1-based line/column of byte offset `pos` (0-based) in `sql`.

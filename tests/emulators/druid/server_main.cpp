@@ -42,12 +42,14 @@ namespace {
 const char* kUsage =
     "usage: druid-emulator --pg CONNINFO [--host ADDR] [--port N] [--schema NAME]\n"
     "                      [--user U --password P] [--fail-429 N] [--fail-500-every N]\n"
-    "                      [--drop-every N] [--delay-ms N] [--truncate-every N] [--log-queries]\n";
+    "                      [--drop-every N] [--delay-ms N] [--truncate-every N] [--log-queries]\n"
+    "                      [--tie-order physical|shuffle|segments]\n";
 const emu_cli::program cli{"druid-emulator", kUsage};
 
 struct Config {
   std::string pg, schema = "druid", helper, user, password;
   uint64_t fail_429 = 0, fail_500_every = 0, drop_every = 0, delay_ms = 0, truncate_every = 0;
+  TieOrder tie_order = TieOrder::Physical;
   bool log_queries = false;
 };
 
@@ -394,7 +396,7 @@ class Server {
     bool truncate = cfg_.truncate_every && n % cfg_.truncate_every == 0;
 
     // ---- translation and parameters
-    Translation tr = translate(query, cfg_.schema, cfg_.helper);
+    Translation tr = translate(query, cfg_.schema, cfg_.helper, cfg_.tie_order, static_cast<uint32_t>(n));
     std::vector<std::string> pvals;
     std::vector<bool> pnull;
     std::vector<Oid> ptypes;
@@ -874,6 +876,11 @@ int main(int argc, char** argv) {
     else if (a == "--delay-ms") cfg.delay_ms = cli.u64(a, value());
     else if (a == "--truncate-every") cfg.truncate_every = cli.u64(a, value());
     else if (a == "--log-queries") cfg.log_queries = true;
+    else if (a == "--tie-order") {
+      const auto t = parse_tie_order(value());
+      if (!t) cli.fail("--tie-order must be physical, shuffle or segments");
+      cfg.tie_order = *t;
+    }
     else if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
     else cli.fail("unknown argument '" + a + "'");
   }

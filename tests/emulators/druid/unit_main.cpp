@@ -116,6 +116,31 @@ TEST_CASE("translation") {
   CHECK(translate("SELECT 1 -- a ?\n", "druid", "h").placeholders == 0);
 }
 
+TEST_CASE("tie order of plain scans") {
+  const std::string page = "SELECT \"__time\", \"v\" FROM \"druid\".\"t\" WHERE \"__time\" >= TIMESTAMP "
+                           "'2024-01-01 00:00:00.000' ORDER BY \"__time\" LIMIT 500";
+  const std::string ordered_prefix = "SELECT \"__time\", \"v\" FROM \"d\".\"t\" WHERE \"__time\" >= TIMESTAMP "
+                                     "'2024-01-01 00:00:00.000' ORDER BY \"__time\", ";
+  CHECK(translate(page, "d", "h").sql == ordered_prefix + "ctid LIMIT 500");
+  CHECK(translate(page, "d", "h", TieOrder::Shuffle).sql == ordered_prefix + "random() LIMIT 500");
+  CHECK(translate(page, "d", "h", TieOrder::Segments, 6).sql ==
+        ordered_prefix + "(abs(hashtext(ctid::text)) % 4 + 2) % 4, ctid LIMIT 500");
+  CHECK(translate("SELECT * FROM t ORDER BY __time DESC LIMIT 3", "d", "h").sql ==
+        "SELECT * FROM t ORDER BY __time DESC, ctid DESC LIMIT 3");
+  // Unordered scans: storage order when physical; otherwise in no fixed order, too.
+  const std::string group = "SELECT * FROM \"t\" WHERE \"__time\" = TIMESTAMP '2024-01-01 00:00:00.000'";
+  CHECK(translate(group, "d", "h").sql == group);
+  CHECK(translate(group, "d", "h", TieOrder::Shuffle).sql == group + " ORDER BY random()");
+  CHECK(translate("SELECT * FROM t LIMIT 10 OFFSET 5", "d", "h", TieOrder::Segments, 1).sql ==
+        "SELECT * FROM t ORDER BY (abs(hashtext(ctid::text)) % 4 + 1) % 4, ctid LIMIT 10 OFFSET 5");
+  // Aggregates, GROUP BY and INFORMATION_SCHEMA are left alone.
+  for (auto q : {"SELECT COUNT(*) FROM t WHERE __time >= TIMESTAMP '2024-01-01 00:00:00'",
+                 "SELECT MAX(\"__time\") FROM t", "SELECT a, COUNT(*) FROM t GROUP BY 1 ORDER BY 1"})
+    CHECK(translate(q, "d", "h", TieOrder::Shuffle).sql == q);
+  CHECK(parse_tie_order("segments") == TieOrder::Segments);
+  CHECK_FALSE(parse_tie_order("random"));
+}
+
 namespace {
 std::vector<Column> cols() {
   return {{"__time", map_pg_type(1184, true)}, {"s", map_pg_type(25, true)}, {"n", map_pg_type(20, true)}};

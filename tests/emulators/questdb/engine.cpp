@@ -917,8 +917,9 @@ Result Parser::select(std::string* translated_only) {
   }
   expect_end();
   if (!agg) {
-    if (order.empty() && tb.ts >= 0) order = " ORDER BY " + col_name(static_cast<size_t>(tb.ts)) + ", rowid";
-    else if (!order.empty()) order += ", rowid";
+    const std::string ties = e_.shuffle_ties_ ? ", random()" : ", rowid";
+    if (order.empty() && tb.ts >= 0) order = " ORDER BY " + col_name(static_cast<size_t>(tb.ts)) + ties;
+    else if (!order.empty()) order += ties;
   } else {
     order.clear();
   }

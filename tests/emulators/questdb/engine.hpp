@@ -59,6 +59,10 @@ class Engine {
   // The SQLite SELECT a QuestDB SELECT translates to (for unit tests).
   std::string translate_select(const std::string& sql);
   const std::string& version() const { return version_; }
+  // Rows an ORDER BY leaves tied (equal timestamps) come back in storage order
+  // (the default: QuestDB's order for a designated timestamp), or in a fresh
+  // random order on every query: what a server that only promises ORDER BY may do.
+  void shuffle_ties(bool on) { shuffle_ties_ = on; }
 
   // Full /exec answer: HTTP status + body.
   std::pair<int, std::string> exec_http(const ExecParams& p);
@@ -81,6 +85,7 @@ class Engine {
 
   sqlite3* db_ = nullptr;
   std::string version_;
+  bool shuffle_ties_ = false;
   std::map<std::string, Table> tables_;  // key: lower-case name
   int next_id_ = 1;
   std::mutex mu_;

@@ -29,7 +29,7 @@ namespace {
 const char* kUsage =
     "usage: questdb-emulator [--host ADDR] [--port N] [--version 7.4.2|9.3.2] [--data FILE.sqlite]\n"
     "                        [--user U --password P] [--fail-429 N] [--fail-500-every N]\n"
-    "                        [--drop-every N] [--delay-ms N] [--error-in-body-every N]\n";
+    "                        [--drop-every N] [--delay-ms N] [--error-in-body-every N] [--shuffle-ties]\n";
 const emu_cli::program cli{"questdb-emulator", kUsage};
 
 struct Config {
@@ -173,6 +173,7 @@ class Server {
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1", version = "9.3.2", data;
   int port = 0;
+  bool shuffle_ties = false;
   Config cfg;
   bool has_pw = false;
   for (int i = 1; i < argc; ++i) {
@@ -192,6 +193,7 @@ int main(int argc, char** argv) {
     else if (a == "--drop-every") cfg.drop_every = cli.u64(a, value());
     else if (a == "--delay-ms") cfg.delay_ms = cli.u64(a, value());
     else if (a == "--error-in-body-every") cfg.error_body_every = cli.u64(a, value());
+    else if (a == "--shuffle-ties") shuffle_ties = true;
     else if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
     else cli.fail("unknown argument '" + a + "'");
   }
@@ -209,6 +211,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<questdb_emu::Engine> engine;
   try {
     engine = std::make_unique<questdb_emu::Engine>(data, version);
+    engine->shuffle_ties(shuffle_ties);
   } catch (const std::exception& e) {
     std::cerr << "questdb-emulator: " << e.what() << "\n";
     return 1;

@@ -67,6 +67,11 @@ TEST_CASE("SELECT translation to SQLite") {
   CHECK(e.translate_select("select n from t order by n desc limit 5") ==
         "SELECT c3 FROM \"qdb_t\" ORDER BY c3 DESC, rowid LIMIT 5");
   CHECK(e.translate_select("select k from t where k is null") == "SELECT c1 FROM \"qdb_t\" WHERE c1 IS NULL ORDER BY c0, rowid");
+  // --shuffle-ties: what ORDER BY leaves tied comes back in a new order each time.
+  e.shuffle_ties(true);
+  CHECK(e.translate_select("select * from t") == "SELECT c0, c1, c2, c3, c4 FROM \"qdb_t\" ORDER BY c0, random()");
+  CHECK(e.translate_select("select n from t order by ts, n limit 5") ==
+        "SELECT c3 FROM \"qdb_t\" ORDER BY c0 ASC, c3 ASC, random() LIMIT 5");
 }
 
 TEST_CASE("execution: ts order, LIMIT forms, filters") {
