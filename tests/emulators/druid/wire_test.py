@@ -533,6 +533,44 @@ def test_other_schema(dsn):
         em.stop()
 
 
+def test_tie_orders(dsn):
+    """--tie-order: ties of ORDER BY __time (and unordered scans) in storage order, in a new
+    random order per query, or segment by segment in a rotating order."""
+    em = Emulator(dsn, ["--schema", "druid_ties"])
+    try:
+        rc, out, err = load(em, "generate", "t", "400", "--dup", "200")  # 2 times, 200 rows each
+        check(rc == 0, "generate: %s" % err)
+    finally:
+        em.stop()
+
+    def order(em, q):
+        st, h, body = sql(em, q, resultFormat="array")
+        check(st == 200, "%s: HTTP %s %s" % (q, st, body[:200]))
+        return [tuple(r) for r in json.loads(body)]
+
+    page = 'SELECT "__time", "added" FROM "t" ORDER BY "__time" LIMIT 300'
+    scan = 'SELECT "__time", "added" FROM "t"'
+    for mode in ("physical", "shuffle", "segments"):
+        em = Emulator(dsn, ["--schema", "druid_ties", "--tie-order", mode])
+        try:
+            runs = [order(em, page) for _ in range(4)]
+            for r in runs:
+                check([x[0] for x in r] == sorted(x[0] for x in r), "%s: ORDER BY __time still sorts" % mode)
+            distinct = len(set(tuple(r) for r in runs))
+            if mode == "physical":
+                check(distinct == 1, "physical: the same tie order on every query (%d orders)" % distinct)
+            else:
+                check(distinct > 1, "%s: a new tie order across queries (%d orders)" % (mode, distinct))
+            rows = order(em, scan)
+            check(sorted(rows) == sorted(order(em, page.replace(" LIMIT 300", ""))),
+                  "%s: an unordered scan returns every row once" % mode)
+            if mode == "segments":
+                check([x[0] for x in rows] != sorted(x[0] for x in rows),
+                      "segments: an unordered scan comes segment after segment, not in __time order")
+        finally:
+            em.stop()
+
+
 def main():
     with PgCluster() as pg:
         pg.create_db("druidemu")
@@ -547,6 +585,7 @@ def main():
             test_faults(dsn)
             test_auth(dsn)
             test_other_schema(dsn)
+            test_tie_orders(dsn)
             test_big(em)
         finally:
             em.stop()
