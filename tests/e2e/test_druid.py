@@ -175,14 +175,16 @@ def test_hostile_datasource_name_and_late_rows_in_lookback(tmp_path, pgdb, order
     with Emulator(pgdb, *ties(order)) as em:
         em.create(ds, "channel VARCHAR, added BIGINT")
         rows = [{"__time": iso_ms(T0_MS + (i // 40) * 7), "channel": f"c{i % 3}", "added": i % 11} for i in range(4_000)]
+        # and one run longer than a page: read as one streamed query naming the datasource
+        rows += [{"__time": iso_ms(T0_MS + 3), "channel": "run", "added": i % 4} for i in range(250)]
         em.ingest(ds, rows)
         _, db, _ = sync(tmp_path, em, [ds], batch_size=100, lookback="5s", max_in_flight=2)
-        assert assert_synced(em, db, ds, what="pass 1") == 4_000
+        assert assert_synced(em, db, ds, what="pass 1") == 4_250
         last = T0_MS + (3_999 // 40) * 7
         em.ingest(ds, [{"__time": iso_ms(last - 70), "channel": "c1", "added": (i * 40) % 11} for i in range(3)] +
                   [{"__time": iso_ms(last + 3), "channel": "new", "added": 0}])
         _, db, _ = sync(tmp_path, em, [ds], batch_size=100, lookback="5s", max_in_flight=2)
-        assert assert_synced(em, db, ds, what="pass 2") == 4_004
+        assert assert_synced(em, db, ds, what="pass 2") == 4_254
 
 
 # --------------------------------------------------------------------------- delete detection
