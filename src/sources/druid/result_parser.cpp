@@ -59,6 +59,17 @@ bool looks_like_types(const std::vector<std::string>& row, std::size_t width) {
     return true;
 }
 
+// Whether `row` (consumed) holds nothing but SQL type names, `width` of them.
+bool is_types_row(od::array row, std::size_t width) {
+    std::vector<std::string> strings;
+    for (auto item : row) {
+        std::string_view s;
+        if (item.get_string().get(s)) return false;
+        strings.emplace_back(s);
+    }
+    return looks_like_types(strings, width);
+}
+
 // One data row into `out` (cells per `layout`, then `finish`); a row of the
 // wrong width or a value that does not fit is a data_error naming the row.
 void decode_row(od::array row, const row_layout& layout, batch& out, const time_keyset::row_finisher& finish,
@@ -191,17 +202,7 @@ void result_parser::read_rows(const http_response& resp, result_format format, c
             check(row_parser_.iterate(json).get(doc), context, "second row");
             od::array again;
             check(doc.get_array().get(again), context, "second row");
-            std::vector<std::string> strings;
-            bool all_strings = true;
-            for (auto item : again) {
-                std::string_view s;
-                if (item.get_string().get(s)) {
-                    all_strings = false;
-                    break;
-                }
-                strings.emplace_back(s);
-            }
-            if (all_strings && looks_like_types(strings, layout.names.size())) return;
+            if (is_types_row(again, layout.names.size())) return;
             check(row_parser_.iterate(json).get(doc), context, "second row");
             check(doc.get_array().get(again), context, "second row");
             decode(again, 0);
@@ -308,17 +309,7 @@ void lines_stream_parser::line(const http_response& head, std::size_t start, std
     if (index == 1) {
         if (header_included(head)) return;
         // No header saying so: a row of nothing but SQL type names is the types row.
-        std::vector<std::string> strings;
-        bool all_strings = true;
-        for (auto item : iterate()) {
-            std::string_view s;
-            if (item.get_string().get(s)) {
-                all_strings = false;
-                break;
-            }
-            strings.emplace_back(s);
-        }
-        if (all_strings && looks_like_types(strings, layout_.names.size())) return;
+        if (is_types_row(iterate(), layout_.names.size())) return;
     }
     decode_row(iterate(), layout_, out, finish, rows_, context_);
     ++rows_;
