@@ -1,7 +1,10 @@
-// COPY ... FROM STDIN on pg::connection. Non-blocking PQputCopyData never says
-// "full" in practice (libpq grows its buffer instead, TOOLCHAIN.md), so the
-// backpressure comes from PQflush(): every copy_flush_threshold bytes we flush
-// and wait for the socket to drain.
+// COPY on pg::connection.
+// FROM STDIN: non-blocking PQputCopyData never says "full" in practice (libpq
+// grows its buffer instead, TOOLCHAIN.md), so the backpressure comes from
+// PQflush(): every copy_flush_threshold bytes we flush and wait for the socket
+// to drain.
+// TO STDOUT: PQgetCopyData in async mode returns 0 until a whole row is
+// buffered; then we wait for the socket and consume input.
 
 #include <libpq-fe.h>
 
@@ -88,6 +91,79 @@ asio::awaitable<void> connection::copy_end() {
         if (!connected()) close();
         throw;
     } catch (...) {
+        close();
+        throw;
+    }
+}
+
+copy_row& copy_row::operator=(copy_row&& o) noexcept {
+    if (this != &o) {
+        reset(o.buf_, o.len_);
+        o.buf_ = nullptr;
+    }
+    return *this;
+}
+
+copy_row::~copy_row() {
+    if (buf_) PQfreemem(buf_);
+}
+
+void copy_row::reset(char* buf, std::size_t len) noexcept {
+    if (buf_) PQfreemem(buf_);
+    buf_ = buf;
+    len_ = len;
+}
+
+asio::awaitable<void> connection::copy_out_start(std::string_view copy_sql) {
+    ensure_connected("starting COPY");
+    const std::string text(copy_sql);
+    try {
+        if (!PQsendQuery(conn_, text.c_str())) fail("starting COPY");
+        co_await flush();
+        result r = co_await collect();
+        const auto status = PQresultStatus(r.native());
+        if (status == PGRES_COPY_OUT) co_return;
+        if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) fail("starting COPY", r.native());
+        close();
+        throw pg_error(error_kind::fatal,
+                       fmt::format("postgres {}: starting COPY: statement is not COPY ... TO STDOUT", endpoint_), "");
+    } catch (const pg_error&) {
+        if (!connected()) close();
+        throw;
+    } catch (...) {
+        close();
+        throw;
+    }
+}
+
+asio::awaitable<bool> connection::copy_out_next(copy_row& row) {
+    ensure_connected("reading COPY data");
+    try {
+        for (;;) {
+            char* buf = nullptr;
+            const int n = PQgetCopyData(conn_, &buf, 1);
+            if (n > 0) {
+                row.reset(buf, static_cast<std::size_t>(n));
+                co_return true;
+            }
+            if (n == 0) {  // no whole row buffered yet
+                co_await wait(false);
+                if (!PQconsumeInput(conn_)) fail("reading COPY data");
+                continue;
+            }
+            if (n == -1) {  // the COPY is over: its final result says how it ended
+                result r = co_await collect();
+                const auto status = PQresultStatus(r.native());
+                if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) fail("reading COPY data", r.native());
+                co_return false;
+            }
+            fail("reading COPY data");
+        }
+    } catch (const pg_error&) {
+        if (!connected()) close();
+        throw;
+    } catch (...) {
+        // Mid-COPY (cancelled, say) the protocol state is unknown: never reuse it.
         close();
         throw;
     }

@@ -60,6 +60,23 @@ private:
 
 using param = std::optional<std::string>;  // nullopt is SQL NULL; text format
 
+// One row of COPY ... TO STDOUT, in the buffer libpq allocated for it.
+class copy_row {
+public:
+    copy_row() = default;
+    copy_row(copy_row&& o) noexcept : buf_(o.buf_), len_(o.len_) { o.buf_ = nullptr; }
+    copy_row& operator=(copy_row&& o) noexcept;
+    ~copy_row();
+    std::string_view data() const noexcept { return {buf_, len_}; }
+
+private:
+    friend class connection;
+    void reset(char* buf, std::size_t len) noexcept;
+
+    char* buf_ = nullptr;
+    std::size_t len_ = 0;
+};
+
 class connection {
 public:
     explicit connection(boost::asio::any_io_executor ex);
@@ -85,6 +102,15 @@ public:
     boost::asio::awaitable<void> copy_start(std::string_view copy_sql);
     boost::asio::awaitable<void> copy_put(std::string_view data);
     boost::asio::awaitable<void> copy_end();
+
+    // COPY ... TO STDOUT: copy_out_start() runs the statement, then
+    // copy_out_next() hands out its rows one at a time as they arrive (one
+    // CopyData message each, newline included) and returns false once the COPY
+    // has ended and its final status was checked (leaving `row` as it was).
+    // Memory: the row, plus what
+    // libpq buffered; a slow caller stalls the server through TCP, nothing queues.
+    boost::asio::awaitable<void> copy_out_start(std::string_view copy_sql);
+    boost::asio::awaitable<bool> copy_out_next(copy_row& row);
 
     bool connected() const noexcept;
     bool is_redshift() const noexcept { return redshift_; }

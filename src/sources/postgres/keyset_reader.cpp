@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sluice/clock.hpp"
+#include "sources/postgres/copy_text.hpp"
 #include "sources/postgres/reader.hpp"
 
 namespace sluice::postgres {
@@ -68,23 +69,88 @@ plan make_plan(const read_context& ctx, const std::optional<cursor_state>& saved
     return p;
 }
 
+// The position after `row` (the last row of a batch) becomes the cursor.
+void advance(plan& p, const text_row& row) {
+    if (p.order.empty()) return;
+    auto pos = row_position(row, p.order);
+    if (p.state.full) {
+        p.state.k = pos;
+    } else {
+        p.state.c = pos.front();
+        p.state.k.assign(pos.begin() + 1, pos.end());
+    }
+    p.request.bound = bound_kind::after;
+    p.request.from = std::move(pos);
+}
+
+// Stamps a batch with the cursor; the last batch of a full pass also carries
+// the sweep: every row still at the source was rewritten since pass start, the
+// rest vanished.
+void stamp(plan& p, batch& b, bool last) {
+    if (p.state.full && last) {
+        p.state.done = true;
+        b.soft_delete_unseen_before = p.state.pass;
+    }
+    b.cursor = encode_cursor(p.state);
+}
+
+// PostgreSQL: the whole pass is ONE `COPY (SELECT … ORDER BY …) TO STDOUT` in a
+// REPEATABLE READ snapshot, decoded row by row into batches as it streams in:
+// no cursor round trips and no result sets to build, which is what a server-side
+// cursor's FETCH costs on both sides.
+asio::awaitable<void> read_by_copy(read_context& ctx, plan& p) {
+    const auto& s = *ctx.schema;
+    const auto q = p.order.empty() ? content_order_query(s) : keyset_query(s, p.request);
+    const std::string copy_sql = "COPY (" + with_literals(q) + ") TO STDOUT";
+    const std::size_t fields = s.synthetic_key ? s.columns.size() - 1 : s.columns.size();
+    const std::string context = s.qualified_name() + ": reading";
+    batch_builder builder(ctx.schema, batch_builder::grouping::by_content);
+    co_await ctx.conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    co_await ctx.conn.copy_out_start(copy_sql);
+    pg::copy_row line;
+    copy_text_row row;
+    auto b = std::make_unique<batch>(ctx.schema, ctx.batch_size());
+    for (;;) {
+        const bool more = co_await ctx.conn.copy_out_next(line);
+        if (more) {
+            row.parse(line.data(), fields, context);
+            builder.append(row, *b);
+            if (b->rows() < ctx.batch_size()) continue;
+        }
+        // A full batch, or the end of the pass (its last batch may be empty: a
+        // full pass must still deliver the sweep). `row` is still the batch's
+        // last row: copy_out_next leaves `line` alone when the COPY ends.
+        if (b->rows() > 0) advance(p, row);
+        if (b->rows() > 0 || (p.state.full && !more)) {
+            stamp(p, *b, !more);
+            co_await deliver(ctx, std::move(b));
+            b = std::make_unique<batch>(ctx.schema, ctx.batch_size());
+        }
+        if (!more) break;
+        co_await throw_if_cancelled();
+    }
+    co_await ctx.conn.exec("COMMIT");
+}
+
 }  // namespace
 
 asio::awaitable<void> read_keyset(read_context& ctx, const std::optional<cursor_state>& saved) {
     const auto& s = *ctx.schema;
     plan p = make_plan(ctx, saved);
-    const bool full = p.state.full;
-    const bool paged = ctx.redshift && !p.order.empty();  // keyset pages with LIMIT
-    std::size_t fetch = ctx.batch_size();
-    if (ctx.redshift && !paged) fetch = std::min(fetch, redshift_max_fetch);
-
+    if (!ctx.redshift) {
+        co_await read_by_copy(ctx, p);
+        co_return;
+    }
+    // Redshift has no COPY TO STDOUT: keyset pages with LIMIT, or (no order)
+    // a cursor fetched in slices.
+    const bool paged = !p.order.empty();
+    const std::size_t fetch = paged ? ctx.batch_size() : std::min(ctx.batch_size(), redshift_max_fetch);
     batch_builder builder(ctx.schema, batch_builder::grouping::by_content);
     const std::string fetch_sql = fmt::format("FETCH FORWARD {} FROM {}", fetch, cursor_name);
     if (!paged) {
-        const auto q = p.order.empty() ? content_order_query(s) : keyset_query(s, p.request);
-        co_await ctx.conn.exec(ctx.redshift ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        co_await ctx.conn.exec(fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor_name, q.sql),
-                               q.params);
+        const auto q = content_order_query(s);
+        co_await ctx.conn.exec("BEGIN");
+        co_await ctx.conn.exec(fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor_name, q.sql), q.params);
     }
     for (;;) {
         pg::result r;
@@ -97,24 +163,9 @@ asio::awaitable<void> read_keyset(read_context& ctx, const std::optional<cursor_
         const int n = r.rows();
         const bool last = static_cast<std::size_t>(n) < fetch;
         auto b = builder.build(r);
-        if (n > 0 && !p.order.empty()) {
-            auto pos = row_position(r, n - 1, p.order);
-            if (full) {
-                p.state.k = pos;
-            } else {
-                p.state.c = pos.front();
-                p.state.k.assign(pos.begin() + 1, pos.end());
-            }
-            p.request.bound = bound_kind::after;
-            p.request.from = std::move(pos);
-        }
-        if (full && last) {
-            // Every row still at the source was rewritten since pass start: the rest vanished.
-            p.state.done = true;
-            b->soft_delete_unseen_before = p.state.pass;
-        }
-        if (n > 0 || (full && last)) {
-            b->cursor = encode_cursor(p.state);
+        if (n > 0) advance(p, result_row(r, n - 1));
+        if (n > 0 || (p.state.full && last)) {
+            stamp(p, *b, last);
             co_await deliver(ctx, std::move(b));
         }
         if (last) break;

@@ -207,4 +207,41 @@ read_query range_query(const table_schema& s, const std::string& lo, const std::
     return out;
 }
 
+std::string with_literals(const read_query& q) {
+    const std::string_view sql = q.sql;
+    std::string out;
+    out.reserve(sql.size() + 32 * q.params.size());
+    for (std::size_t i = 0; i < sql.size();) {
+        const char c = sql[i];
+        if (c == '"' || c == '\'') {
+            // Copy a quoted identifier or literal whole (a doubled quote stays inside it).
+            std::size_t j = i + 1;
+            for (; j < sql.size(); ++j) {
+                if (sql[j] != c) continue;
+                if (j + 1 < sql.size() && sql[j + 1] == c) {
+                    ++j;
+                    continue;
+                }
+                break;
+            }
+            out.append(sql.substr(i, j + 1 - i));
+            i = j + 1;
+            continue;
+        }
+        if (c == '$' && i + 1 < sql.size() && sql[i + 1] >= '1' && sql[i + 1] <= '9') {
+            std::size_t j = i + 1, n = 0;
+            for (; j < sql.size() && sql[j] >= '0' && sql[j] <= '9'; ++j) n = n * 10 + static_cast<std::size_t>(sql[j] - '0');
+            if (n >= 1 && n <= q.params.size()) {
+                const auto& p = q.params[n - 1];
+                out += p ? pg::connection::quote_literal(*p) : std::string("NULL");
+                i = j;
+                continue;
+            }
+        }
+        out.push_back(c);
+        ++i;
+    }
+    return out;
+}
+
 }  // namespace sluice::postgres

@@ -65,6 +65,11 @@ read_query summary_query(const table_schema& s, const bucket_query& q, const std
 // Every row with lo <= c < hi in (cursor, key) order: a reconcile re-read.
 read_query range_query(const table_schema& s, const std::string& lo, const std::string& hi);
 
+// The query with its parameters written in as literals (NULL for nullopt):
+// for statements that take no parameters, such as COPY (query) TO STDOUT. $n
+// inside quoted identifiers and string literals is left alone.
+std::string with_literals(const read_query& q);
+
 // Full pass of a table without key: ordered by every column's text, so identical
 // rows are adjacent and get their occurrence numbers in one run.
 read_query content_order_query(const table_schema& s);

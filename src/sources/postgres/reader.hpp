@@ -56,6 +56,8 @@ public:
     };
     batch_builder(table_schema_ptr schema, grouping g);
     batch_ptr build(const pg::result& r);
+    // One row (decoded, keyed, end_row()) onto `b`.
+    void append(const text_row& row, batch& b);
     void new_group() { keyer_.new_group(); }
 
 private:
@@ -68,7 +70,10 @@ private:
     hash128 prev_hash_;
 };
 
-position row_position(const pg::result& r, int row, const std::vector<std::size_t>& cols);
+position row_position(const text_row& row, const std::vector<std::size_t>& cols);
+inline position row_position(const pg::result& r, int row, const std::vector<std::size_t>& cols) {
+    return row_position(result_row(r, row), cols);
+}
 // Lower bound for a lookback re-read, or nullopt when lookback does not apply.
 std::optional<std::string> lookback_bound(const read_context& ctx, const std::optional<std::string>& stored);
 boost::asio::awaitable<void> deliver(read_context& ctx, batch_ptr b);

@@ -14,41 +14,40 @@ batch_builder::batch_builder(table_schema_ptr schema, grouping g)
     : schema_(std::move(schema)), decoder_(*schema_), grouping_(g) {}
 
 batch_ptr batch_builder::build(const pg::result& r) {
-    const auto& s = *schema_;
     auto b = std::make_unique<batch>(schema_, static_cast<std::size_t>(r.rows()));
-    const std::size_t hashed = s.columns.size() - 1;
-    const int cursor_col = s.cursor_column ? static_cast<int>(*s.cursor_column) : -1;
-    for (int row = 0; row < r.rows(); ++row) {
-        decoder_.decode(r, row, *b);
-        if (s.synthetic_key) {
-            const auto h = hash_pending_row(*b, hashed);
-            if (grouping_ == grouping::by_content) {
-                if (have_prev_ && !(h == prev_hash_)) keyer_.new_group();
-                prev_hash_ = h;
-            } else if (cursor_col >= 0) {
-                // NULL cursors form one group of their own.
-                const auto c =
-                    r.is_null(row, cursor_col) ? std::string_view("\x01null") : r.get(row, cursor_col);
-                if (have_prev_ && c != prev_cursor_) keyer_.new_group();
-                if (!have_prev_ || c != prev_cursor_) prev_cursor_.assign(c);
-            }
-            have_prev_ = true;
-            b->put_text(value_type::string, keyer_.next_key(h));
-        }
-        b->end_row();
-    }
+    for (int row = 0; row < r.rows(); ++row) append(result_row(r, row), *b);
     return b;
 }
 
-position row_position(const pg::result& r, int row, const std::vector<std::size_t>& cols) {
+void batch_builder::append(const text_row& row, batch& b) {
+    const auto& s = *schema_;
+    decoder_.decode(row, b);
+    if (s.synthetic_key) {
+        const auto h = hash_pending_row(b, s.columns.size() - 1);
+        if (grouping_ == grouping::by_content) {
+            if (have_prev_ && !(h == prev_hash_)) keyer_.new_group();
+            prev_hash_ = h;
+        } else if (s.cursor_column) {
+            // NULL cursors form one group of their own.
+            const std::size_t cc = *s.cursor_column;
+            const auto c = row.is_null(cc) ? std::string_view("\x01null") : row.get(cc);
+            if (have_prev_ && c != prev_cursor_) keyer_.new_group();
+            if (!have_prev_ || c != prev_cursor_) prev_cursor_.assign(c);
+        }
+        have_prev_ = true;
+        b.put_text(value_type::string, keyer_.next_key(h));
+    }
+    b.end_row();
+}
+
+position row_position(const text_row& row, const std::vector<std::size_t>& cols) {
     position p;
     p.reserve(cols.size());
     for (auto c : cols) {
-        const int ci = static_cast<int>(c);
-        if (r.is_null(row, ci))
+        if (row.is_null(c))
             p.emplace_back();
         else
-            p.emplace_back(std::string(r.get(row, ci)));
+            p.emplace_back(std::string(row.get(c)));
     }
     return p;
 }

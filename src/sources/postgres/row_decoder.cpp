@@ -85,7 +85,7 @@ row_decoder::row_decoder(const table_schema& schema)
     }
 }
 
-std::string row_decoder::describe_key(const pg::result& r, int row) const {
+std::string row_decoder::describe_key(const text_row& row) const {
     std::vector<std::size_t> cols;
     if (!schema_.synthetic_key)
         cols = schema_.key;
@@ -94,34 +94,30 @@ std::string row_decoder::describe_key(const pg::result& r, int row) const {
     std::string out;
     for (auto c : cols) {
         if (!out.empty()) out += ", ";
-        const int ci = static_cast<int>(c);
-        out += schema_.columns[c].name + "=" +
-               (r.is_null(row, ci) ? std::string("NULL") : shorten(r.get(row, ci)));
+        out += schema_.columns[c].name + "=" + (row.is_null(c) ? std::string("NULL") : shorten(row.get(c)));
     }
     if (schema_.synthetic_key) return out.empty() ? "no key" : "no key; " + out;
     return out;
 }
 
-void row_decoder::fail(const pg::result& r, int row, std::size_t col, std::string_view value,
-                       const char* why) const {
+void row_decoder::fail(const text_row& row, std::size_t col, std::string_view value, const char* why) const {
     const auto& c = schema_.columns[col];
     const std::string reason = why ? std::string(why) : fmt::format("does not fit {}", to_string(c.type));
     throw data_error(fmt::format("{}: column \"{}\" (key {}): value '{}' {}", schema_.qualified_name(),
-                                 c.name, describe_key(r, row), shorten(value), reason));
+                                 c.name, describe_key(row), shorten(value), reason));
 }
 
-void row_decoder::decode(const pg::result& r, int row, batch& b) {
+void row_decoder::decode(const text_row& row, batch& b) {
     for (std::size_t col = 0; col < ncols_; ++col) {
-        const int ci = static_cast<int>(col);
-        if (r.is_null(row, ci)) {
+        if (row.is_null(col)) {
             b.put_null();
             continue;
         }
-        const auto text = r.get(row, ci);
+        const auto text = row.get(col);
         const auto type = schema_.columns[col].type;
         auto reject = [&](const char* why) {
             b.abandon_row();
-            fail(r, row, col, text, why);
+            fail(row, col, text, why);
         };
         switch (type) {
             case value_type::null:

@@ -6,6 +6,7 @@
 
 #include "sluice/batch.hpp"
 #include "sluice/error.hpp"
+#include "sources/postgres/copy_text.hpp"
 #include "sources/postgres/row_decoder.hpp"
 #include "sources/postgres/schema_builder.hpp"
 
@@ -140,4 +141,37 @@ TEST_CASE("values that do not fit raise data_error naming table, column and key"
     CHECK_THROWS_WITH_AS(
         d.decode(r3, 0, b),
         "warehouse.orders: column \"name\" (key id=8): value 'bad \xff utf8' is not valid UTF-8", data_error);
+}
+
+TEST_CASE("COPY text rows: fields, NULLs and escapes give a query result's text") {
+    copy_text_row row;
+    row.parse("42\t\\N\t\t\\\\N\ta\\tb\\nc\\\\d\n", 5, "t");
+    CHECK(row.get(0) == "42");
+    CHECK(row.is_null(1));
+    CHECK_FALSE(row.is_null(2));
+    CHECK(row.get(2).empty());
+    CHECK(row.get(3) == "\\N");  // a value that merely looks like NULL
+    CHECK(row.get(4) == "a\tb\nc\\d");
+    // Octal and hex escapes, and a backslash before any other character.
+    row.parse("\\101\\x41\\x4a\\0\\q\\b\\f\\r\\v", 1, "t");
+    CHECK(row.get(0) == std::string("AAJ\0q\b\f\r\v", 9));
+    // Views into the unescaped text stay valid while later fields are unescaped.
+    row.parse("\\\\a\t\\\\b\t\\\\c", 3, "t");
+    CHECK(row.get(0) == "\\a");
+    CHECK(row.get(1) == "\\b");
+    CHECK(row.get(2) == "\\c");
+    CHECK_THROWS_WITH_AS(row.parse("1\t2", 3, "src.t: reading"),
+                         "src.t: reading: malformed COPY row: 2 fields where 3 columns were selected", data_error);
+    CHECK_THROWS_AS(row.parse("1\\", 1, "t"), data_error);
+
+    // The same decoder reads them: a bytea field's hex and a text field with a tab.
+    const auto schema = std::make_shared<const table_schema>(orders_schema());
+    row_decoder d(*schema);
+    batch b(schema);
+    row.parse("7\t2024-05-01 14:34:56+02\t\\\\x6869\t1.5\tf\tta\\tb\n", 6, "t");
+    d.decode(row, b);
+    b.end_row();
+    CHECK(b.at(0, 0).i == 7);
+    CHECK(b.at(0, 2).s == "hi");
+    CHECK(b.at(0, 5).s == "ta\tb");
 }

@@ -136,3 +136,23 @@ TEST_CASE("cursor JSON round trip") {
     CHECK_FALSE(decode_cursor("{\"ts\":\"2024-01-01\"}").has_value());
     CHECK_FALSE(decode_cursor("[1,2]").has_value());
 }
+
+TEST_CASE("with_literals writes parameters in as literals, leaving quoted text alone") {
+    read_query q;
+    q.sql = R"(SELECT "a$1" FROM "t$2" WHERE ("c", "k") > ($1::timestamptz, $2) AND x = '$1' AND y = $10)";
+    q.params = {std::string("2024-01-01 00:00:00+00"), std::string("o'b\\r"), std::nullopt, std::nullopt,
+                std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    CHECK(with_literals(q) ==
+          R"(SELECT "a$1" FROM "t$2" WHERE ("c", "k") > ('2024-01-01 00:00:00+00'::timestamptz, E'o''b\\r') AND x = '$1' AND y = NULL)");
+    // A keyset query over hostile identifiers keeps its meaning.
+    const auto s = hostile();
+    keyset_request req;
+    req.order = {1, 0};
+    req.bound = bound_kind::after;
+    req.from = {std::string("2024-01-01 00:00:00+00"), std::string("7")};
+    const auto k = keyset_query(s, req);
+    const auto sql = with_literals(k);
+    CHECK(sql.find("$") == std::string::npos);
+    CHECK(sql.find("'2024-01-01 00:00:00+00'") != std::string::npos);
+    CHECK(sql.find("'7'") != std::string::npos);
+}
