@@ -3,9 +3,10 @@
 //
 // - read_keyset: tables with a real key. Incremental: keyset on (cursor, key);
 //   full: a pass in key order ending with the soft-delete sweep. On PostgreSQL
-//   the pass is ONE query through a server-side cursor in a REPEATABLE READ READ
-//   ONLY transaction (one sort, bounded memory); on Redshift, whose cursors
-//   materialize on the leader, keyset pages with LIMIT.
+//   the pass is ONE `COPY (query) TO STDOUT` in a REPEATABLE READ READ ONLY
+//   transaction, decoded as it streams in (one sort, bounded memory, no fetch
+//   round trips); on Redshift (no COPY TO STDOUT, cursors materialize on the
+//   leader) keyset pages with LIMIT.
 //   Full passes of tables without key also go here (content order, cursor).
 // - read_groups: incremental tables without key: whole cursor-value groups per
 //   batch, so synthetic occurrence numbers are stable across syncs.
