@@ -219,8 +219,10 @@ config parse_config(const std::string& yaml_text, const std::string& file_name,
 std::optional<duration> parse_duration(std::string_view text);
 std::optional<std::size_t> parse_size(std::string_view text);
 
-// Replaces every occurrence of a secret by "***" (also libpq's password=... forms
-// and the password of a "scheme://user:password@host" URI).
+// Replaces each secret by "***" where it stands as the secret itself (see mask_secret in
+// sluice/secret_mask.hpp: not inside another word such as "questdb" for "quest"), and the
+// value of every libpq/URI/env password assignment (password=..., PGPASSWORD=...) and the
+// password of every "scheme://user:password@host" URI, whether listed as a secret or not.
 std::string redact(std::string_view text, const std::vector<std::string>& secrets);
 
 }  // namespace sluice::config

@@ -1,8 +1,12 @@
 // redact(): the last line of defence that keeps credentials out of logs, /status and errors.
+// Known secrets are masked where they stand as themselves (mask_secret); the value of every
+// password assignment and URI userinfo password is masked whatever it is, glued or not.
 #include "sluice/config.hpp"
 
 #include <algorithm>
 #include <cctype>
+
+#include "sluice/secret_mask.hpp"
 
 namespace sluice::config {
 
@@ -14,13 +18,7 @@ void replace_secrets(std::string& text, std::vector<std::string_view> secrets) {
     // Longest first, so that a secret containing a shorter one is masked as a whole.
     std::sort(secrets.begin(), secrets.end(),
               [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
-    for (auto secret : secrets) {
-        if (secret.empty()) continue;
-        for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-            text.replace(pos, secret.size(), mask);
-            pos += mask.size();
-        }
-    }
+    for (auto secret : secrets) mask_secret(text, secret);
 }
 
 bool is_space(char c) {

@@ -21,6 +21,7 @@
 #include "http/url.hpp"
 #include "sluice/base64.hpp"
 #include "sluice/error.hpp"
+#include "sluice/secret_mask.hpp"
 
 namespace sluice {
 
@@ -48,14 +49,12 @@ std::string shorten(std::string_view s, std::size_t max = 160) {
     return std::string(s.substr(0, max)) + "...";
 }
 
-// One line of the body for messages, with any occurrence of the password masked
-// (a misbehaving proxy could echo the request).
+// One line of the body for messages, with the password masked wherever it stands as
+// itself (a misbehaving proxy could echo the request).
 std::string body_snippet(std::string_view body, const std::string& password) {
     std::string s = shorten(body, 200);
     std::replace_if(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-    if (!password.empty())
-        for (auto pos = s.find(password); pos != std::string::npos; pos = s.find(password, pos))
-            s.replace(pos, password.size(), "***");
+    mask_secret(s, password);
     return s;
 }
 

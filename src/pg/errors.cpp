@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "sluice/secret_mask.hpp"
+
 namespace sluice::pg {
 
 error_kind classify_sqlstate(std::string_view s) noexcept {
@@ -52,9 +54,7 @@ std::string one_line(std::string_view message) {
 
 std::string redact_secret(std::string_view text, std::string_view secret) {
     std::string out(text);
-    if (secret.empty()) return out;
-    for (auto pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + 3))
-        out.replace(pos, secret.size(), "***");
+    mask_secret(out, secret);
     return out;
 }
 

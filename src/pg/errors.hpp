@@ -24,7 +24,7 @@ error_kind classify_connect_failure(std::string_view libpq_message) noexcept;
 // one line and trims it.
 std::string one_line(std::string_view message);
 
-// Replaces every occurrence of `secret` (when non-empty) by "***".
+// Masks `secret` (when non-empty) by "***" where it stands as itself (sluice::mask_secret).
 std::string redact_secret(std::string_view text, std::string_view secret);
 
 }  // namespace sluice::pg

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Wire test: druid-emulator over a throwaway PostgreSQL, checked byte for byte against
-the protocol notes (/work/shared/protocols/druid-sql.md, sections 2-6): every result
+the protocol notes (druid-sql.md, sections 2-6): every result
 format x header flags, trailers, value rendering, error shapes and status codes, Basic
 auth, cancellation, INFORMATION_SCHEMA, parameters, Druid functions, every fault switch,
 and the druid-load generate/ingest/delete/dump round trip.

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Wire test: questdb-emulator against captures of real QuestDB servers (captures/),
+"""Wire test: questdb-emulator against captures of real QuestDB servers (tests/fixtures/questdb-captures),
 plus questdb-load, auth, versions, persistence and every fault switch.
 
 usage: wire_test.py QUESTDB_EMULATOR QUESTDB_LOAD CAPTURE_DIR
+
+Capture names are paths under CAPTURE_DIR without ".txt", e.g. "9.3.2/05_select_all".
 """
 import http.client
 import json
@@ -120,20 +122,20 @@ def main():
     em = Emulator()
     r = create_sensor(em)
     check(r[0] == 200 and r[3] == '{"dml":"OK"}', "9.3.2 insert answers dml: %r" % (r,))
-    same_shape("9.3.2_00_select_1", get(em, exec_path("select 1")))
-    same_shape("9.3.2_05_select_all", get(em, exec_path("select * from sensor")))
-    same_shape("9.3.2_08_select_sql_limit_2_4", get(em, exec_path("select * from sensor LIMIT 2,4")))
-    same_shape("9.3.2_09_select_count_true", get(em, exec_path("select * from sensor", count="true", limit="0,2")))
-    same_shape("9.3.2_10_select_nm_true", get(em, exec_path("select * from sensor", nm="true")))
-    same_shape("9.3.2_19_nulls_nan_in_table", get(em, exec_path(
+    same_shape("9.3.2/00_select_1", get(em, exec_path("select 1")))
+    same_shape("9.3.2/05_select_all", get(em, exec_path("select * from sensor")))
+    same_shape("9.3.2/08_select_sql_limit_2_4", get(em, exec_path("select * from sensor LIMIT 2,4")))
+    same_shape("9.3.2/09_select_count_true", get(em, exec_path("select * from sensor", count="true", limit="0,2")))
+    same_shape("9.3.2/10_select_nm_true", get(em, exec_path("select * from sensor", nm="true")))
+    same_shape("9.3.2/19_nulls_nan_in_table", get(em, exec_path(
         "select ts, id, temp, n, note, u from sensor where id = 's3' or id = 's1' or id is null")))
-    same_shape("9.3.2_12_error_bad_column", get(em, exec_path("select nosuchcol from sensor")))
-    same_shape("9.3.2_14_error_no_table", get(em, exec_path("select * from nosuchtable")))
-    same_shape("9.3.2_17_table_columns", get(em, exec_path("table_columns('sensor')")))
+    same_shape("9.3.2/12_error_bad_column", get(em, exec_path("select nosuchcol from sensor")))
+    same_shape("9.3.2/14_error_no_table", get(em, exec_path("select * from nosuchtable")))
+    same_shape("9.3.2/17_table_columns", get(em, exec_path("table_columns('sensor')")))
     show = get(em, exec_path("SHOW COLUMNS FROM sensor"))
-    check(json.loads(show[3])["dataset"] == json.loads(capture("9.3.2_17_table_columns")[2])["dataset"], "show columns")
-    same_shape("9.3.2_22_exec_no_query_param", get(em, "/exec"))
-    same_shape("9.3.2_26_not_found_path", get(em, "/nosuchpath"))
+    check(json.loads(show[3])["dataset"] == json.loads(capture("9.3.2/17_table_columns")[2])["dataset"], "show columns")
+    same_shape("9.3.2/22_exec_no_query_param", get(em, "/exec"))
+    same_shape("9.3.2/26_not_found_path", get(em, "/nosuchpath"))
 
     # LIMIT lo,hi in SQL is the row range [lo, hi): rows 2 and 3
     b = json.loads(get(em, exec_path("select n from sensor LIMIT 2,4"))[3])
@@ -204,15 +206,15 @@ def main():
     em = Emulator(["--version", "7.4.2"])
     r = create_sensor(em)
     check(r[3] == '{"ddl":"OK"}', "7.4.2 insert answers ddl: %r" % (r,))
-    same_shape("7.4.2_17_table_columns", get(em, exec_path("table_columns('sensor')")))
-    same_shape("7.4.2_22_exec_no_query_param", get(em, "/exec"))
+    same_shape("7.4.2/17_table_columns", get(em, exec_path("table_columns('sensor')")))
+    same_shape("7.4.2/22_exec_no_query_param", get(em, "/exec"))
     b = json.loads(get(em, exec_path("tables()"))[3])
     check(len(b["columns"]) == 9, "7.4.2 tables(): %r" % b)
     check(em.stop() == 0, "SIGTERM -> exit 0 (7.4.2)")
 
     # ---------------------------------------------------------------- auth
     em = Emulator(["--user", "admin", "--password", "quest"])
-    same_shape("9.3.2_40_auth_no_credentials", get(em, exec_path("select 1")))
+    same_shape("9.3.2/auth/40_auth_no_credentials", get(em, exec_path("select 1")))
     r = get(em, exec_path("tables()"), {"Authorization": "Basic YWRtaW46d3Jvbmc="})
     check(r[0] == 401 and not any(k.lower() == "www-authenticate" for k, _ in r[2]), "wrong password 401")
     r = get(em, exec_path("tables()"), {"Authorization": "Basic YWRtaW46cXVlc3Q="})
@@ -230,7 +232,7 @@ def main():
         create_sensor(em)
         check(em.stop() == 0, "stop with --data")
         em = Emulator(["--data", path])
-        same_shape("9.3.2_05_select_all", get(em, exec_path("select * from sensor")))
+        same_shape("9.3.2/05_select_all", get(em, exec_path("select * from sensor")))
         em.stop()
 
     # ---------------------------------------------------------------- faults

@@ -4,7 +4,7 @@
 
 using sluice::config::redact;
 
-TEST_CASE("redact masks every occurrence of each secret") {
+TEST_CASE("redact masks every standalone occurrence of each secret") {
     CHECK(redact("token hunter2 and hunter2 again", {"hunter2"}) == "token *** and *** again");
     CHECK(redact("nothing to hide", {"", "absent"}) == "nothing to hide");
     // The longer secret wins when one contains the other.
@@ -28,4 +28,48 @@ TEST_CASE("redact scrubs URI userinfo passwords") {
           "postgres://db/app?password=***&sslmode=require");
     // No userinfo, nothing to scrub.
     CHECK(redact("http://127.0.0.1:9000/exec", {}) == "http://127.0.0.1:9000/exec");
+}
+
+TEST_CASE("redact leaves words that merely contain a short password intact") {
+    // QuestDB's default password is "quest": its own name must survive in messages.
+    CHECK(redact("connecting to questdb at http://questdb:9000", {"quest"}) ==
+          "connecting to questdb at http://questdb:9000");
+    CHECK(redact("QuestDB table quest_ticks, request 5", {"quest"}) == "QuestDB table quest_ticks, request 5");
+    CHECK(redact("http://admin:quest@questdb:9000/exec", {"quest"}) == "http://admin:***@questdb:9000/exec");
+}
+
+TEST_CASE("redact masks a password wherever it stands as the secret itself") {
+    CHECK(redact("host=q password=quest user=u", {"quest"}) == "host=q password=*** user=u");
+    CHECK(redact("host=q password='quest' dbname=questdb", {"quest"}) == "host=q password='***' dbname=questdb");
+    CHECK(redact("GET http://u:quest@h/exec", {"quest"}) == "GET http://u:***@h/exec");
+    CHECK(redact("env PGPASSWORD=quest QDB_HOST=questdb", {"quest"}) == "env PGPASSWORD=*** QDB_HOST=questdb");
+    CHECK(redact("login with quest failed", {"quest"}) == "login with *** failed");
+    CHECK(redact("quest", {"quest"}) == "***");
+    CHECK(redact("bad credentials ('quest'): (quest), quest.", {"quest"}) == "bad credentials ('***'): (***), ***.");
+}
+
+TEST_CASE("redact masks a percent-encoded password") {
+    CHECK(redact("GET /exec?user=admin&pw=p%40ss%3Aw%2Frd HTTP/1.1", {"p@ss:w/rd"}) ==
+          "GET /exec?user=admin&pw=*** HTTP/1.1");
+    CHECK(redact("GET /exec?pw=p%40ss%3aw%2frd", {"p@ss:w/rd"}) == "GET /exec?pw=***");  // lowercase hex
+    CHECK(redact("postgres://u:p%40ss%3Aw%2Frd@h/db", {"p@ss:w/rd"}) == "postgres://u:***@h/db");
+}
+
+TEST_CASE("redact masks passwords made of special characters") {
+    CHECK(redact("auth failed for p@ss:w/rd.", {"p@ss:w/rd"}) == "auth failed for ***.");
+    // Unencoded, the '/' would end the URI authority: the secret itself is still masked.
+    CHECK(redact("http://u:p@ss:w/rd@h/x", {"p@ss:w/rd"}) == "http://u:***@h/x");
+    CHECK(redact(R"(rejected a'b"c for "sync")", {R"(a'b"c)"}) == R"(rejected *** for "sync")");
+    CHECK(redact(R"(host=h password='a\'b"c' user=u)", {R"(a'b"c)"}) == R"(host=h password='***' user=u)");
+}
+
+TEST_CASE("redact masks a password that is a prefix or suffix of a longer secret") {
+    CHECK(redact("questpass and quest and questdb", {"quest", "questpass"}) == "*** and *** and questdb");
+    CHECK(redact("questpass, pass, passport", {"pass", "questpass"}) == "***, ***, passport");
+}
+
+TEST_CASE("redact: an empty password never masks anything") {
+    CHECK(redact("", {""}) == "");
+    CHECK(redact("any text at all", {""}) == "any text at all");
+    CHECK(redact("user=u host=h", {"", ""}) == "user=u host=h");
 }

@@ -41,4 +41,8 @@ TEST_CASE("messages become one line without secrets") {
     CHECK(redact_secret("user=x password=hunter2 host=h", "hunter2") == "user=x password=*** host=h");
     CHECK(redact_secret("hunter2hunter2", "hunter2") == "******");
     CHECK(redact_secret("nothing", "") == "nothing");
+    // A short password is masked as itself, not inside the host names libpq quotes.
+    CHECK(redact_secret(R"(could not translate host name "questdb" to address)", "quest") ==
+          R"(could not translate host name "questdb" to address)");
+    CHECK(redact_secret(R"(password "quest" rejected)", "quest") == R"(password "***" rejected)");
 }

@@ -1,5 +1,5 @@
 // Contract test: every raw HTTP exchange captured from real QuestDB 7.4.2 and
-// 9.3.2 servers (../shared/protocols/questdb-captures) goes through the same
+// 9.3.2 servers (tests/fixtures/questdb-captures) goes through the same
 // framing (Beast) and the same /exec parser the source uses, and the values the
 // capture notes list must come out exactly.
 
@@ -7,9 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -23,30 +21,14 @@
 #include "sluice/http/client.hpp"
 #include "sources/questdb/response_parser.hpp"
 
+#include "questdb_captures.hpp"
+
 using namespace sluice;
 using namespace sluice::questdb;
 namespace fs = std::filesystem;
 namespace bhttp = boost::beast::http;
 
 namespace {
-
-fs::path captures_root() {
-    std::vector<fs::path> candidates;
-    if (const char* env = std::getenv("SLUICE_SHARED")) candidates.emplace_back(env);
-    candidates.emplace_back(fs::current_path() / ".." / "shared");  // unit tests run in the source root
-    if (const fs::path here(__FILE__); here.is_absolute())
-        candidates.push_back(here.parent_path() / ".." / ".." / ".." / ".." / "shared");
-    for (const auto& c : candidates)
-        if (fs::is_directory(c / "protocols" / "questdb-captures")) return c / "protocols" / "questdb-captures";
-    return {};
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 struct capture {
     unsigned status = 0;
@@ -283,8 +265,7 @@ void check_expectations(const std::string& version, const std::string& name, con
 }  // namespace
 
 TEST_CASE("questdb contract: every captured response of 7.4.2 and 9.3.2 parses as the notes say") {
-    const fs::path root = captures_root();
-    REQUIRE_MESSAGE(!root.empty(), "questdb-captures not found: set SLUICE_SHARED or run from the source root");
+    const fs::path root = test::questdb_captures_dir();
 
     for (const std::string version : {"7.4.2", "9.3.2"}) {
         CAPTURE(version);
@@ -292,12 +273,12 @@ TEST_CASE("questdb contract: every captured response of 7.4.2 and 9.3.2 parses a
         // nm=true leaves the columns out; the source reuses those of an earlier page.
         std::vector<exec_column> sensor_columns;
         {
-            const capture c = read_plain(slurp(root / version / "05_select_all.txt"));
+            const capture c = read_plain(test::read_capture(root / version / "05_select_all.txt"));
             sensor_columns = parse_body(parser, c.body).r.columns;
             REQUIRE(sensor_columns.size() == 7);
         }
         std::map<std::string, std::string> plain_bodies;
-        std::size_t files = 0, json = 0, skipped = 0, wire = 0;
+        std::size_t files = 0, json = 0, non_json = 0, wire = 0;
         std::vector<fs::path> paths;
         for (const auto& e : fs::recursive_directory_iterator(root / version))
             if (e.is_regular_file() && e.path().filename() != "INDEX.txt") paths.push_back(e.path());
@@ -308,7 +289,7 @@ TEST_CASE("questdb contract: every captured response of 7.4.2 and 9.3.2 parses a
             const std::string name = path.filename().string();
             const bool is_wire = path.parent_path().filename() == "wire";
             CAPTURE(path.string());
-            const std::string raw = slurp(path);
+            const std::string raw = test::read_capture(path);
             const capture c = is_wire ? read_wire(raw) : read_plain(raw);
             ++files;
             CHECK(c.chunked);  // QuestDB always sends chunked
@@ -327,7 +308,7 @@ TEST_CASE("questdb contract: every captured response of 7.4.2 and 9.3.2 parses a
             if (c.content_type.find("application/json") == std::string::npos) {
                 // CSV exports (/exp), the 404 page and 401 "Unauthorized" are not /exec JSON.
                 CHECK((c.content_type.find("text/csv") == 0 || c.content_type.find("text/plain") == 0));
-                ++skipped;
+                ++non_json;
                 continue;
             }
             ++json;
@@ -335,7 +316,7 @@ TEST_CASE("questdb contract: every captured response of 7.4.2 and 9.3.2 parses a
             check_expectations(version, name, c, p);
         }
         MESSAGE(version << ": " << files << " capture files, " << json << " JSON bodies parsed (" << wire
-                        << " via wire framing), " << skipped << " non-JSON skipped");
+                        << " via wire framing), " << non_json << " non-JSON (content type checked)");
         CHECK(json > 0);
         CHECK(wire > 0);
         if (version == "7.4.2") {

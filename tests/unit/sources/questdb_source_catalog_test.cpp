@@ -1,12 +1,8 @@
 // QuestDB source: discovery parsing of tables() / table_columns() bodies of
-// 7.4.2 and 9.3.2 (the captures) and schema building.
+// 7.4.2 and 9.3.2 (tests/fixtures/questdb-captures) and schema building.
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "sluice/config.hpp"
@@ -14,39 +10,23 @@
 #include "sources/questdb/catalog.hpp"
 #include "sources/questdb/questdb_source.hpp"
 
+#include "questdb_captures.hpp"
+
 using namespace sluice;
 using namespace sluice::questdb;
-namespace fs = std::filesystem;
 
 namespace {
 
-fs::path captures() {
-    std::vector<fs::path> candidates;
-    if (const char* env = std::getenv("SLUICE_SHARED")) candidates.emplace_back(env);
-    candidates.emplace_back(fs::current_path() / ".." / "shared");
-    if (const fs::path here(__FILE__); here.is_absolute())
-        candidates.push_back(here.parent_path() / ".." / ".." / ".." / ".." / "shared");
-    for (const auto& c : candidates)
-        if (fs::is_directory(c / "protocols" / "questdb-captures")) return c / "protocols" / "questdb-captures";
-    return {};
-}
-
 std::string body_of(const std::string& version, const std::string& file) {
-    std::ifstream in(captures() / version / file, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    const std::string raw = ss.str();
+    const std::string raw = test::read_capture(test::questdb_captures_dir() / version / file);
     const auto p = raw.find("\r\n\r\n");
-    return p == std::string::npos ? raw : raw.substr(p + 4);
+    REQUIRE_MESSAGE(p != std::string::npos, file << " has no header/body separator");
+    return raw.substr(p + 4);
 }
 
 }  // namespace
 
 TEST_CASE("questdb catalog: tables() and table_columns() of 7.4.2 and 9.3.2") {
-    if (captures().empty()) {
-        MESSAGE("questdb captures not found; skipped");
-        return;
-    }
     for (const std::string v : {"7.4.2", "9.3.2"}) {
         CAPTURE(v);
         const auto tables = parse_tables(body_of(v, "16_tables.txt"), "test");
