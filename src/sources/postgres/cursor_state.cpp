@@ -7,6 +7,44 @@
 
 namespace sluice::postgres {
 
+namespace {
+
+void write_optional(json::writer& w, const std::optional<std::string>& v) {
+    if (v)
+        w.value(*v);
+    else
+        w.null();
+}
+
+void write_texts(json::writer& w, const std::vector<std::optional<std::string>>& texts) {
+    w.begin_array();
+    for (const auto& v : texts) write_optional(w, v);
+    w.end_array();
+}
+
+void write_load(json::writer& w, const parallel_load& load) {
+    w.key("load").begin_object();
+    if (load.has_end) {
+        w.key("end").begin_object().key("c");
+        write_optional(w, load.end_c);
+        w.key("k");
+        write_texts(w, load.end_k);
+        w.end_object();
+    }
+    w.key("r").begin_array();
+    for (const auto& r : load.ranges) {
+        w.begin_object();
+        if (r.lo) w.key("lo").value(*r.lo);
+        if (r.hi) w.key("hi").value(*r.hi);
+        if (r.last) w.key("l").value(*r.last);
+        if (r.done) w.key("d").value(true);
+        w.end_object();
+    }
+    w.end_array().end_object();
+}
+
+}  // namespace
+
 std::string encode_cursor(const cursor_state& s) {
     json::writer w;
     w.begin_object().key("v").value(1).key("mode").value(s.full ? "full" : "incremental");
@@ -21,15 +59,10 @@ std::string encode_cursor(const cursor_state& s) {
             w.null();
     }
     if (!s.k.empty() && !s.done) {
-        w.key("k").begin_array();
-        for (const auto& v : s.k) {
-            if (v)
-                w.value(*v);
-            else
-                w.null();
-        }
-        w.end_array();
+        w.key("k");
+        write_texts(w, s.k);
     }
+    if (s.load) write_load(w, *s.load);
     w.end_object();
     return w.take();
 }
@@ -51,6 +84,68 @@ bool read_optional_string(value v, std::optional<std::string>& out) {
     return true;
 }
 
+bool read_texts(value v, std::vector<std::optional<std::string>>& out) {
+    simdjson::ondemand::array arr;
+    if (v.get_array().get(arr)) return false;
+    for (auto element : arr) {
+        value ev;
+        std::optional<std::string> item;
+        if (element.get(ev) || !read_optional_string(ev, item)) return false;
+        out.push_back(std::move(item));
+    }
+    return true;
+}
+
+bool read_range(simdjson::ondemand::object o, load_range& r) {
+    for (auto field : o) {
+        std::string_view key;
+        value v;
+        if (field.unescaped_key().get(key) || field.value().get(v)) return false;
+        if (key == "lo") {
+            if (!read_optional_string(v, r.lo)) return false;
+        } else if (key == "hi") {
+            if (!read_optional_string(v, r.hi)) return false;
+        } else if (key == "l") {
+            if (!read_optional_string(v, r.last)) return false;
+        } else if (key == "d") {
+            if (v.get_bool().get(r.done)) return false;
+        }
+    }
+    return true;
+}
+
+bool read_load(value v, parallel_load& load) {
+    simdjson::ondemand::object o;
+    if (v.get_object().get(o)) return false;
+    for (auto field : o) {
+        std::string_view key;
+        value fv;
+        if (field.unescaped_key().get(key) || field.value().get(fv)) return false;
+        if (key == "end") {
+            simdjson::ondemand::object e;
+            if (fv.get_object().get(e)) return false;
+            load.has_end = true;
+            for (auto ef : e) {
+                std::string_view ek;
+                value ev;
+                if (ef.unescaped_key().get(ek) || ef.value().get(ev)) return false;
+                if (ek == "c" && !read_optional_string(ev, load.end_c)) return false;
+                if (ek == "k" && !read_texts(ev, load.end_k)) return false;
+            }
+        } else if (key == "r") {
+            simdjson::ondemand::array arr;
+            if (fv.get_array().get(arr)) return false;
+            for (auto element : arr) {
+                simdjson::ondemand::object ro;
+                load_range r;
+                if (element.get_object().get(ro) || !read_range(ro, r)) return false;
+                load.ranges.push_back(std::move(r));
+            }
+        }
+    }
+    return !load.ranges.empty();
+}
+
 }  // namespace
 
 std::optional<cursor_state> decode_cursor(std::string_view json) {
@@ -70,14 +165,11 @@ std::optional<cursor_state> decode_cursor(std::string_view json) {
             if (!read_optional_string(v, s.c)) return false;
             have_c = true;
         } else if (key == "k") {
-            simdjson::ondemand::array arr;
-            if (v.get_array().get(arr)) return false;
-            for (auto element : arr) {
-                value ev;
-                std::optional<std::string> item;
-                if (element.get(ev) || !read_optional_string(ev, item)) return false;
-                s.k.push_back(std::move(item));
-            }
+            if (!read_texts(v, s.k)) return false;
+        } else if (key == "load") {
+            parallel_load load;
+            if (!read_load(v, load)) return false;
+            s.load = std::move(load);
         } else if (key == "pass") {
             if (v.get_int64().get(s.pass)) return false;
         } else if (key == "done") {

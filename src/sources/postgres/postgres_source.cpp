@@ -12,6 +12,7 @@
 #include "sluice/pg/connection.hpp"
 #include "sluice/progress.hpp"
 #include "sources/postgres/catalog.hpp"
+#include "sources/postgres/parallel_load.hpp"
 #include "sources/postgres/reader.hpp"
 #include "sources/postgres/type_map.hpp"
 #include "sources/postgres/schema_builder.hpp"
@@ -62,9 +63,10 @@ public:
         try {
             co_await connect(conn);
             auto ctx = make_read_context(conn, schema, sink);
+            std::optional<std::int64_t> estimate;
             if (!conn.is_redshift()) {
-                if (auto n = co_await postgres::estimate_rows(conn, cfg_.schema, schema->table))
-                    sink.progress()->rows_estimate = *n;
+                estimate = co_await postgres::estimate_rows(conn, cfg_.schema, schema->table);
+                if (estimate) sink.progress()->rows_estimate = *estimate;
             }
             std::optional<postgres::cursor_state> saved;
             if (cursor && !cursor->empty()) {
@@ -73,10 +75,14 @@ public:
                     spdlog::warn("{}: stored cursor is not a postgres source cursor; reading from the start",
                                  schema->qualified_name());
             }
-            if (schema->synthetic_key && schema->mode == sync_mode::incremental)
+            if (postgres::parallel_load_applies(ctx, saved, estimate)) {
+                const postgres::connect_fn open = [this](pg::connection& c) { return connect(c); };
+                co_await postgres::read_parallel_load(ctx, saved, open);
+            } else if (schema->synthetic_key && schema->mode == sync_mode::incremental) {
                 co_await postgres::read_groups(ctx, saved);
-            else
+            } else {
                 co_await postgres::read_keyset(ctx, saved);
+            }
         } catch (...) {
             failure = with_context(std::current_exception(), schema->qualified_name() + ": reading");
         }

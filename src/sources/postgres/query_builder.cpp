@@ -207,6 +207,39 @@ read_query range_query(const table_schema& s, const std::string& lo, const std::
     return out;
 }
 
+read_query key_bounds_query(const table_schema& s) {
+    const auto k = qi(s.columns[s.key.front()].name);
+    return {fmt::format("SELECT min({0})::text, max({0})::text FROM {1}", k, s.source_table), {}};
+}
+
+read_query end_position_query(const table_schema& s) {
+    const auto c = qi(s.columns[*s.cursor_column].name);
+    std::string cols = c, order = c + " DESC NULLS LAST";
+    for (auto k : s.key) {
+        cols += ", " + qi(s.columns[k].name);
+        order += ", " + qi(s.columns[k].name) + " DESC";
+    }
+    return {fmt::format("SELECT {} FROM {} ORDER BY {} LIMIT 1", cols, s.source_table, order), {}};
+}
+
+read_query range_rows_query(const table_schema& s, const std::optional<std::string>& lo,
+                            const std::optional<std::string>& hi, const std::optional<std::string>& last) {
+    const std::size_t kc = s.key.front();
+    const auto k = qi(s.columns[kc].name);
+    read_query q;
+    q.sql = base_select(s);
+    std::string where;
+    const auto add = [&](const char* op, const std::string& v) {
+        q.params.push_back(v);
+        where += fmt::format("{}{} {} {}", where.empty() ? " WHERE " : " AND ", k, op, placeholder(s, kc, q.params.size()));
+    };
+    if (lo) add(">=", *lo);
+    if (hi) add("<", *hi);
+    if (last) add(">", *last);
+    q.sql += where + " ORDER BY " + k;
+    return q;
+}
+
 std::string with_literals(const read_query& q) {
     const std::string_view sql = q.sql;
     std::string out;

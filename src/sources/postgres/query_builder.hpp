@@ -65,6 +65,15 @@ read_query summary_query(const table_schema& s, const bucket_query& q, const std
 // Every row with lo <= c < hi in (cursor, key) order: a reconcile re-read.
 read_query range_query(const table_schema& s, const std::string& lo, const std::string& hi);
 
+// Parallel initial loads (parallel_load.hpp), on the table's single key column:
+// its smallest and largest value as text;
+read_query key_bounds_query(const table_schema& s);
+// the (cursor, key) of the newest row in (cursor NULLS FIRST, key) order;
+read_query end_position_query(const table_schema& s);
+// the rows with lo <= key < hi and key > last (each when set), in key order.
+read_query range_rows_query(const table_schema& s, const std::optional<std::string>& lo,
+                            const std::optional<std::string>& hi, const std::optional<std::string>& last);
+
 // The query with its parameters written in as literals (NULL for nullopt):
 // for statements that take no parameters, such as COPY (query) TO STDOUT. $n
 // inside quoted identifiers and string literals is left alone.

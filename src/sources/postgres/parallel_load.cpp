@@ -1,0 +1,192 @@
+#include "sources/postgres/parallel_load.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "sluice/async_mutex.hpp"
+#include "sluice/progress.hpp"
+#include "sources/postgres/copy_text.hpp"
+#include "sources/postgres/query_builder.hpp"
+
+namespace sluice::postgres {
+
+namespace asio = boost::asio;
+
+bool parallel_load_applies(const read_context& ctx, const std::optional<cursor_state>& saved,
+                           std::optional<std::int64_t> estimated_rows) {
+    const auto& s = *ctx.schema;
+    if (ctx.redshift || s.mode != sync_mode::incremental || s.synthetic_key || s.key.size() != 1 ||
+        !s.cursor_column)
+        return false;
+    const auto& key = s.columns[s.key.front()];
+    const auto& t = key.source_type;  // information_schema's data_type
+    const bool integer_key = key.type == value_type::int64 && (t == "smallint" || t == "integer" || t == "bigint");
+    if (!integer_key) return false;
+    if (saved && saved->load) return true;  // a load in progress is finished as a load
+    const int workers = ctx.settings.max_parallel_workers;
+    if (saved || workers <= 1 || !estimated_rows) return false;
+    return *estimated_rows >= parallel_load_batches_per_worker * static_cast<std::int64_t>(ctx.batch_size()) * workers;
+}
+
+std::vector<load_range> split_key_range(std::int64_t min, std::int64_t max, std::size_t n) {
+    std::vector<load_range> out;
+    const __int128 span = static_cast<__int128>(max) - min + 1;
+    if (n < 1 || span <= 0) n = 1;
+    if (span > 0 && static_cast<__int128>(n) > span) n = static_cast<std::size_t>(span);
+    for (std::size_t i = 0; i < n; ++i) {
+        load_range r;
+        if (i > 0) r.lo = std::to_string(static_cast<std::int64_t>(min + span * static_cast<__int128>(i) / n));
+        if (i + 1 < n) r.hi = std::to_string(static_cast<std::int64_t>(min + span * static_cast<__int128>(i + 1) / n));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+namespace {
+
+// The load's shared state: stamping a batch with it and sending that batch are
+// one step under the lock (see the header: channel order = commit order).
+class load_state {
+public:
+    load_state(read_context& ctx, cursor_state state, asio::any_io_executor ex)
+        : ctx_(ctx), state_(std::move(state)), mutex_(std::move(ex)) {}
+
+    const parallel_load& load() const { return *state_.load; }
+
+    asio::awaitable<void> send(batch_ptr b, std::size_t range, const std::optional<std::string>& last, bool done) {
+        auto guard = co_await mutex_.lock();
+        auto& r = state_.load->ranges[range];
+        if (last) r.last = last;
+        if (done) r.done = true;
+        b->cursor = encode_cursor(state_);
+        ctx_.sink.progress()->rows_read += b->rows();
+        co_await ctx_.sink.send(std::move(b));
+    }
+
+    // Every range is read: incremental reading continues after the snapshot's newest row.
+    asio::awaitable<void> finish() {
+        auto guard = co_await mutex_.lock();
+        const auto load = std::move(*state_.load);
+        state_.load.reset();
+        auto b = std::make_unique<batch>(ctx_.schema);
+        if (load.has_end) {
+            state_.c = load.end_c;
+            state_.k = load.end_k;
+            if (load.end_c)
+                if (auto t = parse_timestamp_micros(*load.end_c)) b->cursor_time = *t;
+        }
+        b->cursor = encode_cursor(state_);
+        co_await ctx_.sink.send(std::move(b));
+    }
+
+private:
+    read_context& ctx_;
+    cursor_state state_;
+    async_mutex mutex_;
+};
+
+// Reads range `i` on `conn` (inside the shared snapshot) into batches.
+asio::awaitable<void> read_range(read_context& ctx, pg::connection& conn, load_state& state, std::size_t i) {
+    const auto& s = *ctx.schema;
+    const load_range r = state.load().ranges[i];
+    const auto q = range_rows_query(s, r.lo, r.hi, r.last);
+    const std::string copy_sql = "COPY (" + with_literals(q) + ") TO STDOUT";
+    const std::size_t fields = s.columns.size();
+    const std::size_t key = s.key.front();
+    const std::string context = fmt::format("{}: reading key range {}", s.qualified_name(), i);
+    batch_builder builder(ctx.schema, batch_builder::grouping::by_content);
+    co_await conn.copy_out_start(copy_sql);
+    pg::copy_row line;
+    copy_text_row row;
+    auto b = std::make_unique<batch>(ctx.schema, ctx.batch_size());
+    for (;;) {
+        const bool more = co_await conn.copy_out_next(line);
+        if (more) {
+            row.parse(line.data(), fields, context);
+            builder.append(row, *b);
+            if (b->rows() < ctx.batch_size()) continue;
+        }
+        // `row` is still the batch's last row (copy_out_next leaves `line` alone at the end).
+        std::optional<std::string> last;
+        if (b->rows() > 0) last = std::string(row.get(key));
+        if (b->rows() > 0 || !more) {
+            // The end of a range goes on even without rows: its "done" saves a resume the query.
+            co_await state.send(std::move(b), i, last, !more);
+            b = std::make_unique<batch>(ctx.schema, ctx.batch_size());
+        }
+        if (!more) co_return;
+        co_await throw_if_cancelled();
+    }
+}
+
+}  // namespace
+
+asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<cursor_state>& saved,
+                                         const connect_fn& connect) {
+    const auto& s = *ctx.schema;
+    cursor_state state;
+    state.column = s.columns[*s.cursor_column].name;
+    auto& coordinator = ctx.conn;
+    co_await coordinator.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const auto exported = co_await coordinator.exec("SELECT pg_export_snapshot()");
+    const std::string snapshot(exported.get(0, 0));
+    const auto workers = static_cast<std::size_t>(std::max(1, ctx.settings.max_parallel_workers));
+    if (saved && saved->load) {
+        state.load = saved->load;
+    } else {
+        parallel_load load;
+        const auto end = co_await coordinator.exec(end_position_query(s).sql);
+        if (end.rows() > 0) {
+            load.has_end = true;
+            load.end_c = end.is_null(0, 0) ? std::nullopt : std::optional<std::string>(std::string(end.get(0, 0)));
+            for (int c = 1; c < end.columns(); ++c) load.end_k.emplace_back(std::string(end.get(0, c)));
+            const auto bounds = co_await coordinator.exec(key_bounds_query(s).sql);
+            load.ranges = split_key_range(std::stoll(std::string(bounds.get(0, 0))),
+                                          std::stoll(std::string(bounds.get(0, 1))), workers * 4);
+        } else {
+            load.ranges.push_back({});  // an empty table: one range, read and done at once
+        }
+        state.load = std::move(load);
+    }
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < state.load->ranges.size(); ++i)
+        if (!state.load->ranges[i].done) todo.push_back(i);
+    spdlog::info("{}: initial load in {} key ranges ({} to read) on {} connections", s.qualified_name(),
+                 state.load->ranges.size(), todo.size(), std::min(workers, todo.size()));
+
+    const auto ex = co_await asio::this_coro::executor;
+    load_state shared(ctx, std::move(state), ex);
+    std::atomic<std::size_t> next{0};
+    auto worker = [&]() -> asio::awaitable<void> {
+        pg::connection conn(ex);
+        co_await connect(conn);
+        co_await conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        const std::string import = "SET TRANSACTION SNAPSHOT " + pg::connection::quote_literal(snapshot);
+        co_await conn.exec(import);
+        for (std::size_t n = next++; n < todo.size(); n = next++) co_await read_range(ctx, conn, shared, todo[n]);
+        co_await conn.exec("COMMIT");
+    };
+    if (!todo.empty()) {
+        using op_type = decltype(asio::co_spawn(ex, worker(), asio::deferred));
+        std::vector<op_type> ops;
+        for (std::size_t w = 0; w < std::min(workers, todo.size()); ++w)
+            ops.push_back(asio::co_spawn(ex, worker(), asio::deferred));
+        auto group = asio::experimental::make_parallel_group(std::move(ops));
+        auto all = group.async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+        auto [order, errors] = co_await std::move(all);
+        for (auto i : order)
+            if (errors[i]) std::rethrow_exception(errors[i]);
+    }
+    co_await coordinator.exec("COMMIT");
+    co_await shared.finish();
+}
+
+}  // namespace sluice::postgres

@@ -1,0 +1,58 @@
+#pragma once
+// A large initial load of a keyed PostgreSQL table, split into ranges of its
+// single integer key that max_parallel_workers connections read at once.
+//
+// - One snapshot: a coordinator connection opens a REPEATABLE READ transaction
+//   and exports its snapshot (pg_export_snapshot); every worker imports it (SET
+//   TRANSACTION SNAPSHOT), so the ranges together are exactly the table at one
+//   instant. In it the coordinator also finds the key's bounds and the newest
+//   row's (cursor, key) position: where incremental reading continues once the
+//   load is done.
+// - Ranges: max_parallel_workers x 4 equal slices of [min, max] (a slow range
+//   does not leave the other workers idle); each is one COPY (SELECT … WHERE
+//   lo <= k < hi ORDER BY k) TO STDOUT decoded into batches as it streams.
+// - Checkpoints: every batch carries the whole load state (each range's last
+//   key delivered, or done). Stamping and sending happen under one lock, so the
+//   channel — and the writer, which commits in channel order — sees the states
+//   in the order they were made: a committed cursor never claims rows of
+//   another range that are not committed yet. A crash resumes every unfinished
+//   range after its last committed key (in a fresh snapshot; rows changed since
+//   are read as they are now, later ones by incremental passes after the load).
+// - The end: once every range is read, one more (empty) batch sets the
+//   incremental cursor to the snapshot's newest position.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "sources/postgres/cursor_state.hpp"
+#include "sources/postgres/reader.hpp"
+
+namespace sluice::postgres {
+
+// Opens a fresh connection to the table's source (the workers' connections).
+using connect_fn = std::function<boost::asio::awaitable<void>(pg::connection&)>;
+
+// A table must hold at least this many batches per worker before an initial
+// load is split: smaller loads finish before the extra connections pay off.
+inline constexpr std::int64_t parallel_load_batches_per_worker = 4;
+
+// Whether this sync is (or continues) a parallel initial load: PostgreSQL, an
+// incremental table with a single integer key, more than one worker, and either
+// a load in progress or no cursor yet and an estimate of enough rows.
+bool parallel_load_applies(const read_context& ctx, const std::optional<cursor_state>& saved,
+                           std::optional<std::int64_t> estimated_rows);
+
+// [min, max] cut into at most `n` contiguous ranges, the first open below and
+// the last open above (keys that sort outside the snapshot's bounds still land
+// in one).
+std::vector<load_range> split_key_range(std::int64_t min, std::int64_t max, std::size_t n);
+
+boost::asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<cursor_state>& saved,
+                                                const connect_fn& connect);
+
+}  // namespace sluice::postgres
