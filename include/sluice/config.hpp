@@ -115,6 +115,9 @@ struct source_config {
     std::string dsn;
     std::optional<std::string> password;  // password / password_file
     std::string schema = "public";  // druid: "druid"
+    // Connections the source opens at once, over all its tables (table syncs wait
+    // for one; parallel initial loads take extra ones only while some are free).
+    int max_connections = 8;
     // questdb / druid
     std::string url;
     std::string username;

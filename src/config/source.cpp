@@ -18,7 +18,7 @@ const std::vector<std::string_view> source_types = {"postgres", "redshift", "que
 
 std::vector<std::string_view> type_keys(std::string_view type) {
     if (type == "postgres" || type == "redshift")
-        return {"dsn", "dsn_file", "password", "password_file", "schema"};
+        return {"dsn", "dsn_file", "password", "password_file", "schema", "max_connections"};
     if (type == "questdb")
         return {"url", "username", "password", "password_file", "use_ssl", "ca_file", "verify_tls", "timeout"};
     if (type == "druid")
@@ -109,6 +109,9 @@ void read_connection(context& ctx, const mapping& m, source_config& out) {
         out.password = m.secret("password", secret_kind::password);
         if (auto f = m.get("schema")) {
             if (auto v = ctx.non_empty_text(*f)) out.schema = *v;
+        }
+        if (auto f = m.get("max_connections")) {
+            if (auto v = ctx.positive_int(*f)) out.max_connections = *v;
         }
     } else if (type == "questdb" || type == "druid") {
         if (auto f = m.require("url")) {

@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import subprocess
+import time
 
 from sluicetest import check_ok, clean_env, run_sluice, sluice_bin
 
@@ -123,3 +124,54 @@ def test_kill9_during_parallel_load_resumes_every_range(sqlite_ctx):
     ctx.assert_synced("ev")
     assert ctx.dest.count_all("src", "ev") == ROWS, "duplicates or lost rows"
     assert "load" not in _cursor(ctx)
+
+
+def _connections_to(pid: int, port: int) -> int:
+    """TCP connections process `pid` holds open to `port` (its socket fds matched against
+    /proc/net/tcp): what sluice itself has open, unlike pg_stat_activity, which still
+    lists backends that are exiting after their client left."""
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        return 0
+    n = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    if int(parts[2].rsplit(":", 1)[1], 16) == port and parts[9] in inodes:
+                        n += 1
+        except OSError:
+            pass
+    return n
+
+
+def test_many_tables_stay_within_max_connections(sqlite_ctx):
+    """30 tables synced at once through a source limited to 3 connections: sluice never
+    holds more than 3 connections to the source, and every table is exact."""
+    ctx = sqlite_ctx
+    for t in range(30):
+        ctx.sql(f"""CREATE TABLE t{t} (id bigint PRIMARY KEY, updated_at timestamptz NOT NULL, v text);
+                    INSERT INTO t{t} SELECT i, now() - (i || ' s')::interval, 'v' || i FROM generate_series(1, 2000) i;""")
+    cfg = ctx.config(sources=[ctx.source_cfg(max_connections=3)], defaults={"max_parallel_workers": 4})
+    p = subprocess.Popen([sluice_bin(), "once", "-c", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         env=clean_env())
+    peak = 0
+    while p.poll() is None:
+        peak = max(peak, _connections_to(p.pid, ctx.pg.port))
+        time.sleep(0.002)
+    out = p.stdout.read().decode(errors="replace")
+    assert p.returncode == 0, out[-3000:]
+    print(f"peak connections to the source: {peak}")
+    assert 1 <= peak <= 3, f"{peak} connections at once with max_connections 3"
+    for t in range(30):
+        ctx.assert_synced(f"t{t}")

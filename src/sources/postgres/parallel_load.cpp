@@ -130,27 +130,29 @@ asio::awaitable<void> read_range(read_context& ctx, pg::connection& conn, load_s
 }  // namespace
 
 asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<cursor_state>& saved,
-                                         const connect_fn& connect) {
+                                         const connect_fn& connect, std::size_t extra_connections) {
     const auto& s = *ctx.schema;
     cursor_state state;
     state.column = s.columns[*s.cursor_column].name;
-    auto& coordinator = ctx.conn;
-    co_await coordinator.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const auto exported = co_await coordinator.exec("SELECT pg_export_snapshot()");
+    auto& first = ctx.conn;
+    co_await first.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const auto exported = co_await first.exec("SELECT pg_export_snapshot()");
     const std::string snapshot(exported.get(0, 0));
-    const auto workers = static_cast<std::size_t>(std::max(1, ctx.settings.max_parallel_workers));
+    const auto planned = static_cast<std::size_t>(std::max(1, ctx.settings.max_parallel_workers));
     if (saved && saved->load) {
         state.load = saved->load;
     } else {
         parallel_load load;
-        const auto end = co_await coordinator.exec(end_position_query(s).sql);
+        const auto end_sql = end_position_query(s).sql;
+        const auto end = co_await first.exec(end_sql);
         if (end.rows() > 0) {
             load.has_end = true;
             load.end_c = end.is_null(0, 0) ? std::nullopt : std::optional<std::string>(std::string(end.get(0, 0)));
             for (int c = 1; c < end.columns(); ++c) load.end_k.emplace_back(std::string(end.get(0, c)));
-            const auto bounds = co_await coordinator.exec(key_bounds_query(s).sql);
+            const auto bounds_sql = key_bounds_query(s).sql;
+            const auto bounds = co_await first.exec(bounds_sql);
             load.ranges = split_key_range(std::stoll(std::string(bounds.get(0, 0))),
-                                          std::stoll(std::string(bounds.get(0, 1))), workers * 4);
+                                          std::stoll(std::string(bounds.get(0, 1))), planned * 4);
         } else {
             load.ranges.push_back({});  // an empty table: one range, read and done at once
         }
@@ -159,33 +161,39 @@ asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<
     std::vector<std::size_t> todo;
     for (std::size_t i = 0; i < state.load->ranges.size(); ++i)
         if (!state.load->ranges[i].done) todo.push_back(i);
+    const std::size_t workers = std::max<std::size_t>(1, std::min({planned, extra_connections + 1, todo.size()}));
     spdlog::info("{}: initial load in {} key ranges ({} to read) on {} connections", s.qualified_name(),
-                 state.load->ranges.size(), todo.size(), std::min(workers, todo.size()));
+                 state.load->ranges.size(), todo.size(), workers);
 
     const auto ex = co_await asio::this_coro::executor;
     load_state shared(ctx, std::move(state), ex);
     std::atomic<std::size_t> next{0};
-    auto worker = [&]() -> asio::awaitable<void> {
+    const auto read_ranges = [&](pg::connection& conn) -> asio::awaitable<void> {
+        for (std::size_t n = next++; n < todo.size(); n = next++) co_await read_range(ctx, conn, shared, todo[n]);
+    };
+    // The first connection reads in the snapshot it exported; the others import it.
+    auto worker = [&](std::size_t w) -> asio::awaitable<void> {
+        if (w == 0) {
+            co_await read_ranges(first);
+            co_return;
+        }
         pg::connection conn(ex);
         co_await connect(conn);
         co_await conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
         const std::string import = "SET TRANSACTION SNAPSHOT " + pg::connection::quote_literal(snapshot);
         co_await conn.exec(import);
-        for (std::size_t n = next++; n < todo.size(); n = next++) co_await read_range(ctx, conn, shared, todo[n]);
+        co_await read_ranges(conn);
         co_await conn.exec("COMMIT");
     };
-    if (!todo.empty()) {
-        using op_type = decltype(asio::co_spawn(ex, worker(), asio::deferred));
-        std::vector<op_type> ops;
-        for (std::size_t w = 0; w < std::min(workers, todo.size()); ++w)
-            ops.push_back(asio::co_spawn(ex, worker(), asio::deferred));
-        auto group = asio::experimental::make_parallel_group(std::move(ops));
-        auto all = group.async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
-        auto [order, errors] = co_await std::move(all);
-        for (auto i : order)
-            if (errors[i]) std::rethrow_exception(errors[i]);
-    }
-    co_await coordinator.exec("COMMIT");
+    using op_type = decltype(asio::co_spawn(ex, worker(0), asio::deferred));
+    std::vector<op_type> ops;
+    for (std::size_t w = 0; w < workers; ++w) ops.push_back(asio::co_spawn(ex, worker(w), asio::deferred));
+    auto group = asio::experimental::make_parallel_group(std::move(ops));
+    auto all = group.async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+    auto [order, errors] = co_await std::move(all);
+    for (auto i : order)
+        if (errors[i]) std::rethrow_exception(errors[i]);
+    co_await first.exec("COMMIT");
     co_await shared.finish();
 }
 

@@ -1,13 +1,14 @@
 #pragma once
 // A large initial load of a keyed PostgreSQL table, split into ranges of its
-// single integer key that max_parallel_workers connections read at once.
+// single integer key that up to max_parallel_workers connections read at once.
 //
-// - One snapshot: a coordinator connection opens a REPEATABLE READ transaction
-//   and exports its snapshot (pg_export_snapshot); every worker imports it (SET
-//   TRANSACTION SNAPSHOT), so the ranges together are exactly the table at one
-//   instant. In it the coordinator also finds the key's bounds and the newest
-//   row's (cursor, key) position: where incremental reading continues once the
-//   load is done.
+// - One snapshot: the table's connection opens a REPEATABLE READ transaction
+//   and exports its snapshot (pg_export_snapshot); every other worker
+//   connection imports it (SET TRANSACTION SNAPSHOT), so the ranges together
+//   are exactly the table at one instant. In it the first connection also finds
+//   the key's bounds and the newest row's (cursor, key) position (where
+//   incremental reading continues once the load is done), then reads ranges
+//   like the others.
 // - Ranges: max_parallel_workers x 4 equal slices of [min, max] (a slow range
 //   does not leave the other workers idle); each is one COPY (SELECT … WHERE
 //   lo <= k < hi ORDER BY k) TO STDOUT decoded into batches as it streams.
@@ -52,7 +53,9 @@ bool parallel_load_applies(const read_context& ctx, const std::optional<cursor_s
 // in one).
 std::vector<load_range> split_key_range(std::int64_t min, std::int64_t max, std::size_t n);
 
+// `extra_connections`: how many connections besides ctx.conn it may open
+// (max_parallel_workers - 1 at most, fewer when the source's budget is short).
 boost::asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<cursor_state>& saved,
-                                                const connect_fn& connect);
+                                                const connect_fn& connect, std::size_t extra_connections);
 
 }  // namespace sluice::postgres

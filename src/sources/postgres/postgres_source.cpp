@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sluice/async_semaphore.hpp"
 #include "sluice/error.hpp"
 #include "sluice/pg/connection.hpp"
 #include "sluice/progress.hpp"
@@ -26,9 +27,12 @@ namespace {
 class postgres_source final : public source {
 public:
     postgres_source(config::source_config cfg, asio::any_io_executor ex)
-        : cfg_(std::move(cfg)), ex_(std::move(ex)) {}
+        : cfg_(std::move(cfg)),
+          ex_(std::move(ex)),
+          connections_(ex_, static_cast<std::size_t>(std::max(1, cfg_.max_connections))) {}
 
     asio::awaitable<void> check() override {
+        auto token = co_await connections_.acquire();
         pg::connection conn(ex_);
         std::exception_ptr failure;
         try {
@@ -42,6 +46,7 @@ public:
     }
 
     asio::awaitable<std::vector<table_schema_ptr>> discover() override {
+        auto token = co_await connections_.acquire();
         pg::connection conn(ex_);
         std::vector<postgres::raw_table> tables;
         std::exception_ptr failure;
@@ -58,6 +63,7 @@ public:
 
     asio::awaitable<void> sync(table_schema_ptr schema, std::optional<std::string> cursor,
                                batch_sink& sink) override {
+        auto token = co_await connections_.acquire();
         pg::connection conn(ex_);
         std::exception_ptr failure;
         try {
@@ -76,8 +82,16 @@ public:
                                  schema->qualified_name());
             }
             if (postgres::parallel_load_applies(ctx, saved, estimate)) {
+                // Extra connections only while the source's budget has them free:
+                // a load never starves the other tables' syncs of connections.
+                std::vector<async_semaphore::guard> extra;
+                while (extra.size() + 1 < static_cast<std::size_t>(ctx.settings.max_parallel_workers)) {
+                    auto t = connections_.try_acquire();
+                    if (!t) break;
+                    extra.push_back(std::move(*t));
+                }
                 const postgres::connect_fn open = [this](pg::connection& c) { return connect(c); };
-                co_await postgres::read_parallel_load(ctx, saved, open);
+                co_await postgres::read_parallel_load(ctx, saved, open, extra.size());
             } else if (schema->synthetic_key && schema->mode == sync_mode::incremental) {
                 co_await postgres::read_groups(ctx, saved);
             } else {
@@ -97,6 +111,7 @@ public:
     }
 
     asio::awaitable<std::vector<bucket_stats>> summarize(table_schema_ptr schema, bucket_query q) override {
+        auto token = co_await connections_.acquire();
         pg::connection conn(ex_);
         std::vector<bucket_stats> out;
         std::exception_ptr failure;
@@ -113,6 +128,7 @@ public:
 
     asio::awaitable<void> reread(table_schema_ptr schema, std::int64_t lo_ms, std::int64_t hi_ms,
                                  batch_sink& sink) override {
+        auto token = co_await connections_.acquire();
         pg::connection conn(ex_);
         std::exception_ptr failure;
         try {
@@ -184,6 +200,7 @@ private:
 
     config::source_config cfg_;
     asio::any_io_executor ex_;
+    async_semaphore connections_;  // max_connections, over all of this source's work
 };
 
 }  // namespace
