@@ -129,6 +129,9 @@ std::string render_metrics(const status_snapshot& s, std::int64_t now_us) {
     e.sample("sluice_reloads_total", "{result=\"failed\"}", s.reloads_failed);
     e.family("sluice_destination_up", "gauge", "1 when the destination answered its last check.");
     e.sample("sluice_destination_up", "", std::uint64_t{s.destination_reachable ? 1u : 0u});
+    e.family("sluice_destination_write_failing", "gauge",
+             "1 while the last write failed for a destination-wide reason (disk full, connection lost).");
+    e.sample("sluice_destination_write_failing", "", std::uint64_t{s.destination_write_error.empty() ? 0u : 1u});
     e.family("sluice_ready", "gauge", "1 when /readyz answers 200.");
     e.sample("sluice_ready", "", std::uint64_t{check_readiness(s, now_us).ready ? 1u : 0u});
     e.family("sluice_start_time_seconds", "gauge", "Unix time the daemon started.");

@@ -136,6 +136,7 @@ TEST_CASE("metrics: every family parses back with types and values") {
     CHECK(find(samples, "sluice_table_up", "public.orders")->value == "1");
     CHECK(find(samples, "sluice_config_generation")->value == "3");
     CHECK(find(samples, "sluice_destination_up")->value == "1");
+    CHECK(find(samples, "sluice_destination_write_failing")->value == "0");
     CHECK(find(samples, "sluice_channel_bytes")->value == "4096");
     int reloads = 0;
     for (const auto& s : samples)
