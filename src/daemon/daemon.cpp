@@ -239,7 +239,16 @@ private:
                 if (ok) spdlog::info("destination reachable again");
             }
             ping_started_.reset();
+            const bool back = ok && !reachable_;
             set_reachable(ok, why);
+            if (back) {
+                // Tables that failed while it was down may be sleeping through a long
+                // backoff (up to daemon.backoff_max, 5 min by default): retry them now.
+                // The write error was the lost connection, which is restored.
+                if (write_failing_.exchange(false))
+                    registry_.set_global([](status_snapshot& s) { s.destination_write_error.clear(); });
+                supervisor_.wake_failing();
+            }
         }
     }
 
@@ -295,7 +304,8 @@ private:
     std::string last_status_;
     std::atomic<bool> writer_done_{false};
 
-    // Writer strand only.
+    // Set on the writer's strand; cleared there by a commit, or here when the
+    // destination is reachable again.
     std::atomic<bool> write_failing_{false};
     const std::vector<std::string> write_secrets_ = cfg_.secrets;  // the start-up secrets (restart-only)
 };
