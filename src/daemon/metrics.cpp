@@ -90,9 +90,14 @@ void table_metrics(exposition& e, const status_snapshot& s, std::int64_t now_us)
     per_table<double>(e, s, "sluice_freshness_seconds", "gauge",
                       "Seconds between now and the newest committed cursor value (time cursors only).",
                       gauge_fn([now_us](const table_status& t) { return freshness_seconds(t, now_us); }));
-    per_table<double>(e, s, "sluice_table_up", "gauge", "1 unless the table's task is failed or backing off.",
+    // A failing table retries: while it tries again its state is `syncing`, but it
+    // stays down (last_error is set) until a pass succeeds, so an outage does not
+    // flap the gauge at every retry.
+    per_table<double>(e, s, "sluice_table_up", "gauge",
+                      "1 unless the table's task has failed or its last pass failed (until a pass succeeds).",
                       gauge_fn([](const table_status& t) {
-                          const bool down = t.state == table_state::failed || t.state == table_state::backoff;
+                          const bool down = t.state == table_state::failed || t.state == table_state::backoff ||
+                                            !t.last_error.empty();
                           return down ? 0.0 : 1.0;
                       }));
 }
