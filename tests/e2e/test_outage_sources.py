@@ -19,7 +19,7 @@ from four_sources import TABLES, FourSources
 OUTAGE_S = 60
 # The emulators answer each request 40 ms late and PostgreSQL is read 100 rows per batch, so
 # every copy takes seconds and the outage cuts each one off in the middle.
-ROWS = {"pg": 100_000, "hb": 30_000, "qdb": 30_000, "dr": 30_000}
+ROWS = {"pg": 150_000, "hb": 30_000, "qdb": 30_000, "dr": 30_000}
 ADDED = 2_000   # per source, while every source is down
 THRESHOLD_S = 40  # freshness_threshold of pg.orders only
 
