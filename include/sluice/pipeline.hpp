@@ -5,6 +5,7 @@
 // once` runs them once per table; the daemon's supervisor runs them forever.
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,12 +27,22 @@ namespace sluice {
 std::unique_ptr<destination> make_serialized(std::unique_ptr<destination> inner,
                                              boost::asio::any_io_executor ex);
 
+// Told the outcome of every batch the writer tried to commit: nullptr once it
+// committed, else the error it finally failed with (after the retries of
+// transient errors). Runs on the writer's strand; must not block.
+using write_listener = std::function<void(const std::exception_ptr&)>;
+
 // Receives batches until the channel is closed, writing each in its own
 // transaction. A failed write marks that table failed (its source stops on its
 // next send) and the loop goes on with the other tables. Throws only when the
 // destination is unusable for everyone (connection lost), after shutting the
 // channel down.
-boost::asio::awaitable<void> run_writer(batch_channel& channel, destination& dest);
+boost::asio::awaitable<void> run_writer(batch_channel& channel, destination& dest,
+                                        write_listener on_write = {});
+
+// True for a sluice::error of kind transient (lost connection, disk full, lock
+// timeouts): the destination or source as a whole, not one table's data.
+bool is_transient(const std::exception_ptr& e);
 
 // One pass over one table: reads the committed cursor, prepares the destination
 // table and streams the source into the channel. Errors are recorded in

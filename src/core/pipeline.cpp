@@ -28,8 +28,6 @@ std::string describe(const std::exception_ptr& e) {
     }
 }
 
-namespace {
-
 bool is_transient(const std::exception_ptr& e) {
     try {
         std::rethrow_exception(e);
@@ -39,6 +37,8 @@ bool is_transient(const std::exception_ptr& e) {
         return false;
     }
 }
+
+namespace {
 
 // Collects completions of coroutines spawned with `completion()`; wait() returns
 // once all of them have finished.
@@ -60,7 +60,7 @@ private:
 
 }  // namespace
 
-asio::awaitable<void> run_writer(batch_channel& channel, destination& dest) {
+asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, write_listener on_write) {
     auto ex = co_await asio::this_coro::executor;
     for (;;) {
         batch_ptr b = co_await channel.receive();
@@ -89,6 +89,7 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest) {
             try {
                 co_await dest.write(*b);
                 if (progress && b->cursor_time) progress->committed_cursor_time.store(*b->cursor_time);
+                if (on_write) on_write(nullptr);
                 break;
             } catch (...) {
                 e = std::current_exception();
@@ -107,6 +108,7 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest) {
             }
             spdlog::error("{}: write failed: {}", name, describe(e));
             if (progress) progress->fail(e);
+            if (on_write) on_write(e);
             break;
         }
         channel.release(bytes);

@@ -68,15 +68,19 @@ private:
             s.config_loaded = true;
             s.started_us = now_us();
             s.channel_max_bytes = channel_.max_bytes();
+            s.destination = dest_->describe();
         });
         try {
             co_await dest_->connect();
             set_reachable(true);
         } catch (...) {
             // Not fatal: tasks back off and the pinger reconnects when it is back.
-            spdlog::error("destination {}: {}", dest_->describe(), describe(std::current_exception()));
+            const auto why = describe(std::current_exception());
+            spdlog::error("destination {}: {}", dest_->describe(), why);
+            set_reachable(false, why);
         }
-        asio::co_spawn(asio::make_strand(ex_), run_writer(channel_, *dest_), [this](std::exception_ptr e) {
+        auto on_write = [this](const std::exception_ptr& e) { on_write_result(e); };
+        asio::co_spawn(asio::make_strand(ex_), run_writer(channel_, *dest_, on_write), [this](std::exception_ptr e) {
             writer_done_.store(true);
             if (!e) return;
             spdlog::critical("writer stopped: {}", describe(e));
@@ -188,7 +192,7 @@ private:
         while (!stopping_) {
             supervisor_.tick();
             const bool stale_ping = ping_started_ && clock::now() - *ping_started_ > 30s;
-            if (stale_ping) set_reachable(false);
+            if (stale_ping) set_reachable(false, "no answer to its ping for 30 s");
             registry_.set_global([&](status_snapshot& s) {
                 s.channel_depth = channel_.depth();
                 s.channel_bytes = channel_.bytes_in_flight();
@@ -216,11 +220,13 @@ private:
             if (stopping_) break;
             ping_started_ = clock::now();
             bool ok = false;
+            std::string why;
             try {
                 co_await dest_->ping();
                 ok = true;
             } catch (...) {
-                if (reachable_) spdlog::error("destination unreachable: {}", describe(std::current_exception()));
+                why = describe(std::current_exception());
+                if (reachable_) spdlog::error("destination unreachable: {}", why);
             }
             if (!ok && !stopping_) {
                 try {
@@ -228,17 +234,48 @@ private:
                     ok = true;
                 } catch (...) {
                     // Still down; the next round tries again.
+                    why = describe(std::current_exception());
                 }
                 if (ok) spdlog::info("destination reachable again");
             }
             ping_started_.reset();
-            set_reachable(ok);
+            const bool back = ok && !reachable_;
+            set_reachable(ok, why);
+            if (back) {
+                // Tables that failed while it was down may be sleeping through a long
+                // backoff (up to daemon.backoff_max, 5 min by default): retry them now.
+                // The write error was the lost connection, which is restored.
+                if (write_failing_.exchange(false))
+                    registry_.set_global([](status_snapshot& s) { s.destination_write_error.clear(); });
+                supervisor_.wake_failing();
+            }
         }
     }
 
-    void set_reachable(bool ok) {
+    void set_reachable(bool ok, const std::string& why = {}) {
         reachable_ = ok;
-        registry_.set_global([&](status_snapshot& s) { s.destination_reachable = ok; });
+        registry_.set_global([&](status_snapshot& s) {
+            s.destination_reachable = ok;
+            s.destination_error = ok ? std::string() : config::redact(why, cfg_.secrets);
+        });
+    }
+
+    // The writer's verdict on each batch (its strand). A destination-wide failure
+    // (transient kind: a full disk, a lost connection, a lock held too long) shows
+    // on /readyz until a later batch commits; a table's own bad data shows only on
+    // that table. The flag keeps the registry's lock off the per-batch path.
+    void on_write_result(const std::exception_ptr& e) {
+        if (!e) {
+            if (write_failing_.exchange(false)) {
+                spdlog::info("destination {}: writes succeed again", dest_->describe());
+                registry_.set_global([](status_snapshot& s) { s.destination_write_error.clear(); });
+            }
+            return;
+        }
+        if (!is_transient(e)) return;
+        write_failing_.store(true);
+        const auto why = config::redact(describe(e), write_secrets_);
+        registry_.set_global([&](status_snapshot& s) { s.destination_write_error = why; });
     }
 
     std::string describe_tables() const {
@@ -266,6 +303,11 @@ private:
     std::optional<clock::time_point> ping_started_;
     std::string last_status_;
     std::atomic<bool> writer_done_{false};
+
+    // Set on the writer's strand; cleared there by a commit, or here when the
+    // destination is reachable again.
+    std::atomic<bool> write_failing_{false};
+    const std::vector<std::string> write_secrets_ = cfg_.secrets;  // the start-up secrets (restart-only)
 };
 
 class pid_file {

@@ -90,9 +90,14 @@ void table_metrics(exposition& e, const status_snapshot& s, std::int64_t now_us)
     per_table<double>(e, s, "sluice_freshness_seconds", "gauge",
                       "Seconds between now and the newest committed cursor value (time cursors only).",
                       gauge_fn([now_us](const table_status& t) { return freshness_seconds(t, now_us); }));
-    per_table<double>(e, s, "sluice_table_up", "gauge", "1 unless the table's task is failed or backing off.",
+    // A failing table retries: while it tries again its state is `syncing`, but it
+    // stays down (last_error is set) until a pass succeeds, so an outage does not
+    // flap the gauge at every retry.
+    per_table<double>(e, s, "sluice_table_up", "gauge",
+                      "1 unless the table's task has failed or its last pass failed (until a pass succeeds).",
                       gauge_fn([](const table_status& t) {
-                          const bool down = t.state == table_state::failed || t.state == table_state::backoff;
+                          const bool down = t.state == table_state::failed || t.state == table_state::backoff ||
+                                            !t.last_error.empty();
                           return down ? 0.0 : 1.0;
                       }));
 }
@@ -129,6 +134,9 @@ std::string render_metrics(const status_snapshot& s, std::int64_t now_us) {
     e.sample("sluice_reloads_total", "{result=\"failed\"}", s.reloads_failed);
     e.family("sluice_destination_up", "gauge", "1 when the destination answered its last check.");
     e.sample("sluice_destination_up", "", std::uint64_t{s.destination_reachable ? 1u : 0u});
+    e.family("sluice_destination_write_failing", "gauge",
+             "1 while the last write failed for a destination-wide reason (disk full, connection lost).");
+    e.sample("sluice_destination_write_failing", "", std::uint64_t{s.destination_write_error.empty() ? 0u : 1u});
     e.family("sluice_ready", "gauge", "1 when /readyz answers 200.");
     e.sample("sluice_ready", "", std::uint64_t{check_readiness(s, now_us).ready ? 1u : 0u});
     e.family("sluice_start_time_seconds", "gauge", "Unix time the daemon started.");

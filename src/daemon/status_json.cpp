@@ -89,7 +89,18 @@ std::optional<double> freshness_seconds(const table_status& t, std::int64_t now_
 readiness check_readiness(const status_snapshot& s, std::int64_t now_us) {
     readiness r;
     if (!s.config_loaded) r.reasons.push_back("configuration not loaded");
-    if (!s.destination_reachable) r.reasons.push_back("destination unreachable");
+    if (!s.destination_reachable) {
+        std::string reason = "destination unreachable";
+        if (!s.destination.empty()) reason += ": " + s.destination;
+        if (!s.destination_error.empty()) reason += ": " + s.destination_error;
+        r.reasons.push_back(std::move(reason));
+    }
+    // Reachable but refusing writes (a full disk answers pings): every table is stuck.
+    if (!s.destination_write_error.empty())
+        r.reasons.push_back(fmt::format("destination writes failing: {}", s.destination_write_error));
+    // A table failing on its own (its source is down, a bad value) does not make the
+    // daemon unready until its data is older than the freshness_threshold the
+    // operator set for it; the reason then says why it is not catching up.
     for (const auto& t : s.tables) {
         if (t.freshness_threshold.count() <= 0) continue;
         const std::int64_t since = t.newest_cursor_us ? *t.newest_cursor_us
@@ -97,9 +108,10 @@ readiness check_readiness(const status_snapshot& s, std::int64_t now_us) {
                                                        : s.started_us;
         const double age = seconds_between(since, now_us);
         const double limit = static_cast<double>(t.freshness_threshold.count()) / 1e3;
-        if (age > limit)
-            r.reasons.push_back(fmt::format("{}.{} is stale: {:.1f}s old, threshold {:.1f}s", t.source, t.table,
-                                            age, limit));
+        if (age <= limit) continue;
+        auto reason = fmt::format("{}.{} is stale: {:.1f}s old, threshold {:.1f}s", t.source, t.table, age, limit);
+        if (!t.last_error.empty()) reason += "; last error: " + t.last_error;
+        r.reasons.push_back(std::move(reason));
     }
     r.ready = r.reasons.empty();
     return r;
@@ -126,6 +138,17 @@ std::string render_status_json(const status_snapshot& s, std::int64_t now_us) {
     w.key("failed").value(s.reloads_failed);
     w.end_object();
     w.key("destination_reachable").value(s.destination_reachable);
+    w.key("destination").value(s.destination);
+    w.key("destination_error");
+    if (s.destination_error.empty())
+        w.null();
+    else
+        w.value(s.destination_error);
+    w.key("destination_write_error");
+    if (s.destination_write_error.empty())
+        w.null();
+    else
+        w.value(s.destination_write_error);
     w.key("ready").value(check_readiness(s, now_us).ready);
     w.key("channel").begin_object();
     w.key("depth").value(static_cast<std::uint64_t>(s.channel_depth));

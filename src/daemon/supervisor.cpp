@@ -109,6 +109,10 @@ void supervisor::on_exit(const std::shared_ptr<table_task>& t) {
         });
 }
 
+void supervisor::wake_failing() {
+    for (auto& [key, t] : tasks_) t->wake_if_failing();
+}
+
 void supervisor::tick() {
     const auto timeout = env_.settings.watchdog_timeout;
     std::vector<std::shared_ptr<table_task>> stuck;

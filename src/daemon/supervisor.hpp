@@ -35,6 +35,10 @@ public:
     // Every task has finished (after stop_all).
     bool drained() const { return tasks_.empty() && stopping_.empty(); }
 
+    // The destination answers again after an outage: tasks backing off retry now
+    // rather than after their backoff (up to daemon.backoff_max) runs out.
+    void wake_failing();
+
     // Periodic: refresh the registry from live counters, restart stalled tasks.
     void tick();
     std::size_t table_count() const;

@@ -61,6 +61,14 @@ void table_task::abandon() {
     asio::post(strand_, [self = shared_from_this()] { self->cancel_.emit(asio::cancellation_type::terminal); });
 }
 
+void table_task::wake_if_failing() {
+    // On the strand: a failure is recorded and its backoff sleep begun in one step
+    // there, so this either finds the sleep pending or the next pass under way.
+    asio::post(strand_, [self = shared_from_this()] {
+        if (self->failures_.load() > 0) self->sleeper_.cancel();
+    });
+}
+
 std::shared_ptr<table_progress> table_task::current_progress() {
     std::lock_guard lock(mutex_);
     return progress_;
@@ -232,7 +240,9 @@ asio::awaitable<void> table_task::run(task_env& env, discovered_fn on_discovered
             delay = record_failure(describe(progress->failure()));
             spdlog::warn("{}: retrying in {} ms", name, std::chrono::duration_cast<millis>(delay).count());
         } else {
-            failures_.store(0);
+            // After an outage the log says when the table is back, not only when it failed.
+            if (const unsigned failed = failures_.exchange(0); failed > 0)
+                spdlog::info("{}: pass succeeded after {} failed attempt{}", name, failed, failed == 1 ? "" : "s");
             set_status(env, [&](table_status& s) {
                 s.state = table_state::idle;
                 ++s.passes;

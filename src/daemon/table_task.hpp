@@ -67,6 +67,9 @@ public:
 
     void stop(bool remove_status);  // at the next batch boundary
     void abandon();                 // stop and cancel what it awaits
+    // Ends the backoff sleep of a failing task (its next attempt starts at once);
+    // does nothing to a healthy one or one in the middle of a pass.
+    void wake_if_failing();
     bool stop_requested() const { return stop_.load(); }
     bool remove_status() const { return remove_status_.load(); }
 

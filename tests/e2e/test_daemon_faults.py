@@ -1,9 +1,6 @@
 """`sluice run` under faults: SIGTERM in the middle of a large sync then a restart, and a
 PostgreSQL destination that goes away for a while. The destination must end equal to
 the source, and /readyz must have reflected the outage."""
-import os
-import subprocess
-
 import pgcluster
 import sluicetest
 from daemontest import Daemon, http_cfg, wait_for
@@ -47,17 +44,6 @@ def test_sigterm_mid_sync_then_restart(sqlite_ctx):
     ctx.assert_synced("big")
 
 
-def _pg_ctl(cluster, *args):
-    subprocess.run(cluster._as_pg([os.path.join(cluster.bindir, "pg_ctl"), "-D", cluster.data, *args]),
-                   check=True, capture_output=True)
-
-
-def _restart_on_same_port(cluster):
-    opts = (f"-k {cluster.sock} -c listen_addresses=127.0.0.1 -p {cluster.port} -c fsync=off "
-            "-c synchronous_commit=off -c max_connections=50")
-    _pg_ctl(cluster, "-l", cluster.log, "-w", "-t", "60", "-o", opts, "start")
-
-
 def test_destination_down_then_back(pg, tmp_path):
     from conftest import Ctx
 
@@ -76,7 +62,7 @@ def test_destination_down_then_back(pg, tmp_path):
         wait_for(lambda: d.get("/readyz")[0] == 200 and d.tables()["src.ev"]["passes"] >= 1, 20,
                  "ready after the first pass")
 
-        _pg_ctl(dest_pg, "-m", "fast", "-w", "stop")
+        dest_pg.stop_server()
         ctx.sql("INSERT INTO ev SELECT i, now(), 'down' || i FROM generate_series(1001, 1500) i")
         ctx.sql("UPDATE ev SET v = 'changed while down', updated_at = now() WHERE id <= 10")
         code, _, body = wait_for(lambda: (r := d.get("/readyz"))[0] == 503 and r, 20, "/readyz 503")
@@ -86,7 +72,7 @@ def test_destination_down_then_back(pg, tmp_path):
         assert st["destination_reachable"] is False
         wait_for(lambda: d.tables()["src.ev"]["errors"] >= 1, 20, "a failed pass while down")
 
-        _restart_on_same_port(dest_pg)
+        dest_pg.start_server()
         wait_for(lambda: d.get("/readyz")[0] == 200, 30, "/readyz 200 after the destination is back")
         wait_for(lambda: ctx.dest.count_all("src", "ev") == 1500, 30, "the rows written while it was down")
         wait_for(lambda: ctx.assert_synced("ev") or True, 15, "destination == source")

@@ -17,7 +17,6 @@ import collections
 import json
 import os
 import sqlite3
-import subprocess
 
 from emulator_process import EmulatorProcess, find_bin
 from sluicetest import qi, ts_micros  # noqa: F401  (tests use them from here)
@@ -35,13 +34,13 @@ class Emulator(EmulatorProcess):
     name = "druid-emulator"
 
     def __init__(self, pg_conninfo: str, *flags, user: str | None = None, password: str | None = None,
-                 log_queries: bool = False):
-        super().__init__()
+                 log_queries: bool = False, port: int = 0):
+        super().__init__(port=port)
         self.pg, self.user, self.password = pg_conninfo, user, password
         self.flags = [str(f) for f in flags] + (["--log-queries"] if log_queries else [])
 
     def argv(self) -> list:
-        a = [emulator_bin(), "--pg", self.pg, "--host", "127.0.0.1", "--port", "0"]
+        a = [emulator_bin(), "--pg", self.pg, "--host", "127.0.0.1", "--port", self.port_arg()]
         if self.user is not None:
             a += ["--user", self.user, "--password", self.password]
         return a + self.flags
@@ -61,12 +60,7 @@ class Emulator(EmulatorProcess):
         argv = [load_bin(), "--host", "127.0.0.1", "--port", str(self.port)]
         if self.user is not None:
             argv += ["--user", self.user, "--password", self.password]
-        argv += [str(a) for a in args]
-        r = subprocess.run(argv, input=input, capture_output=True, timeout=timeout)
-        if r.returncode != 0:
-            raise RuntimeError(f"$ {' '.join(argv)}\nexit {r.returncode}\n{r.stderr.decode('utf-8', 'replace')}"
-                               f"\n{r.stdout.decode('utf-8', 'replace')[-2000:]}\nemulator stderr:\n{self.stderr_text()}")
-        return r.stdout.decode("utf-8")
+        return self.run_tool(argv + list(args), input=input, timeout=timeout)
 
     def create(self, ds: str, columns: str):
         self.load("create", ds, columns)

@@ -1,6 +1,7 @@
 """Runs one of the project's emulators (tests/emulators/*) as a child process for a test:
-it is started on an ephemeral port, announces `LISTENING <port>` on stdout, keeps its
-stderr in a temporary file (shown when a test fails) and is stopped with SIGTERM."""
+it is started on an ephemeral port (or a given one), announces `LISTENING <port>` on
+stdout, keeps its stderr in a temporary file (shown when a test fails) and is stopped with
+SIGTERM. For outages, restart() brings it back on the port it had."""
 from __future__ import annotations
 
 import os
@@ -24,18 +25,52 @@ def find_bin(env: str, subdir: str, name: str) -> str:
 
 
 class EmulatorProcess:
-    """Subclasses provide argv() (the port flag included) and a name for messages."""
+    """Subclasses provide argv() (with `--port self.port_arg()`) and a name for messages."""
 
     name = "emulator"
 
-    def __init__(self, start_timeout: float = 20):
+    def __init__(self, start_timeout: float = 20, port: int = 0):
         self.start_timeout = start_timeout
         self.proc = None
-        self.port = None
+        self.port = port or None
         self._err = tempfile.NamedTemporaryFile(prefix=f"{self.name}-", suffix=".log", delete=False)
 
     def argv(self) -> list:
         raise NotImplementedError
+
+    def port_arg(self) -> str:
+        """The port to listen on: the one it had (restarts) or was given, else 0 (any)."""
+        return str(self.port or 0)
+
+    def restart(self, timeout: float = 30):
+        """Starts it again on the same port after stop()/kill(). Retries while the port is
+        briefly taken (a client's own connection attempt can occupy a closed port)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.start()
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def run_tool(self, argv: list, input: bytes | None = None, timeout: float = 600) -> str:
+        """Runs a client of this emulator (its loader); a failure raises with both sides' errors."""
+        argv = [str(a) for a in argv]
+        r = subprocess.run(argv, input=input, capture_output=True, timeout=timeout)
+        if r.returncode != 0:
+            raise RuntimeError(f"$ {' '.join(argv)}\nexit {r.returncode}\n{r.stderr.decode('utf-8', 'replace')}"
+                               f"\n{r.stdout.decode('utf-8', 'replace')[-2000:]}\n"
+                               f"{self.name} stderr:\n{self.stderr_text()}")
+        return r.stdout.decode("utf-8")
+
+    def kill(self):
+        """SIGKILL: gone at once, without a clean stop."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
 
     def start(self):
         argv = [str(a) for a in self.argv()]

@@ -1,6 +1,7 @@
 """Harness for the HBase end-to-end tests: runs the in-memory HBase Thrift1 gateway
-(tests/emulators/hbase, env HBASE_EMULATOR) and its reference client `hbase-load`
-(env HBASE_LOAD), and computes the rows sluice must produce from a dump of a table.
+(tests/emulators/hbase, env HBASE_EMULATOR; `data=FILE` keeps its tables across a
+SIGTERM and restart) and its reference client `hbase-load` (env HBASE_LOAD), and computes
+the rows sluice must produce from a dump of a table.
 
 The expectation is computed here, in Python, from the cell-decoding rules of the
 HBase source contract (not from sluice's C++ code):
@@ -25,7 +26,6 @@ import os
 import re
 import sqlite3
 import struct
-import subprocess
 
 from emulator_process import EmulatorProcess, find_bin
 from sluicetest import fmt_micros, qi  # noqa: F401  (tests use them from here)
@@ -82,13 +82,13 @@ class Emulator(EmulatorProcess):
     name = "hbase-emulator"
 
     def __init__(self, *flags, transport: str = "buffered", protocol: str = "binary", http: bool = False,
-                 start_timeout: float = 20):
-        super().__init__(start_timeout)
+                 start_timeout: float = 20, data: str | None = None, port: int = 0):
+        super().__init__(start_timeout, port=port)
         self.transport, self.protocol, self.http = transport, protocol, http
-        self.flags = [str(f) for f in flags]
+        self.flags = [str(f) for f in flags] + (["--data", str(data)] if data else [])
 
     def argv(self) -> list:
-        return [emulator_bin(), "--host", "127.0.0.1", "--port", "0", "--transport", self.transport,
+        return [emulator_bin(), "--host", "127.0.0.1", "--port", self.port_arg(), "--transport", self.transport,
                 "--protocol", self.protocol, *(["--http"] if self.http else []), *self.flags]
 
     # ---- sluice config
@@ -102,12 +102,8 @@ class Emulator(EmulatorProcess):
     # ---- hbase-load
     def load(self, *args, input: bytes | None = None, timeout: float = 600) -> str:
         argv = [load_bin(), "--host", "127.0.0.1", "--port", str(self.port), "--transport", self.transport,
-                "--protocol", self.protocol, *(["--http"] if self.http else []), *map(str, args)]
-        r = subprocess.run(argv, input=input, capture_output=True, timeout=timeout)
-        if r.returncode != 0:
-            raise RuntimeError(f"$ {' '.join(argv)}\nexit {r.returncode}\n{r.stderr.decode('utf-8', 'replace')}"
-                               f"\nemulator stderr:\n{self.stderr_text()}")
-        return r.stdout.decode("utf-8")
+                "--protocol", self.protocol, *(["--http"] if self.http else []), *args]
+        return self.run_tool(argv, input=input, timeout=timeout)
 
     def create(self, table: str, *families):
         self.load("create", table, *families)

@@ -87,12 +87,8 @@ class PgCluster:
         last = None
         for _ in range(5):
             self.port = free_port()
-            opts = (f"-k {self.sock} -c listen_addresses=127.0.0.1 -p {self.port} -c fsync=off "
-                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50 "
-                    "-c password_encryption=scram-sha-256")
             try:
-                self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-l", self.log,
-                           "-w", "-t", "60", "-o", opts, "start"])
+                self._pg_ctl_start()
                 break
             except RuntimeError as e:  # port race with a concurrent test: try another
                 last = e
@@ -102,6 +98,40 @@ class PgCluster:
         self.exec_sql("postgres", f"CREATE ROLE {PASSWORD_ROLE} LOGIN SUPERUSER PASSWORD %s",
                       (PASSWORD,))
         return self
+
+    def _pg_ctl_start(self, tcp: bool = True) -> None:
+        listen = "127.0.0.1" if tcp else "''"
+        opts = (f"-k {self.sock} -c listen_addresses={listen} -p {self.port} -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50 "
+                "-c password_encryption=scram-sha-256")
+        self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-l", self.log,
+                   "-w", "-t", "60", "-o", opts, "start"])
+
+    # -- outages: the server goes away and comes back with its data -----------
+    def stop_server(self, mode: str = "fast") -> None:
+        """Stops the server, keeping its data (clients see their connections end)."""
+        self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-m", mode, "-w", "stop"])
+
+    def start_server(self, tcp: bool = True, timeout: float = 30) -> None:
+        """Starts the stopped server again on the same port. tcp=False listens on the Unix
+        socket only: a side door that TCP clients (sluice) still find closed (connect_socket).
+        Retries for a while when the port is briefly taken (a client's own connection attempt
+        can occupy a closed port in the ephemeral range)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._pg_ctl_start(tcp)
+                return
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def connect_socket(self, dbname: str = "postgres"):
+        """An autocommit connection over the Unix socket (works while TCP is closed)."""
+        conn = psycopg2.connect(host=self.sock, port=self.port, dbname=dbname, user="postgres")
+        conn.autocommit = True
+        return conn
 
     def stop(self) -> None:
         if os.path.exists(os.path.join(self.data, "postmaster.pid")):

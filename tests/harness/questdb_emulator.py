@@ -33,6 +33,10 @@ def emulator_bin() -> str:
     return find_bin("QUESTDB_EMULATOR", "questdb", "questdb-emulator")
 
 
+def load_bin() -> str:
+    return find_bin("QUESTDB_LOAD", "questdb", "questdb-load")
+
+
 def sql_lit(v) -> str:
     if v is None:
         return "null"
@@ -51,14 +55,14 @@ class Emulator(EmulatorProcess):
     name = "questdb-emulator"
 
     def __init__(self, *flags, version: str = "9.3.2", user: str | None = None, password: str | None = None,
-                 data: str | None = None):
-        super().__init__()
+                 data: str | None = None, port: int = 0):
+        super().__init__(port=port)
         self.version, self.user, self.password, self.data = version, user, password, data
         self.flags = [str(f) for f in flags]
         self._conn = None
 
     def argv(self) -> list:
-        a = [emulator_bin(), "--host", "127.0.0.1", "--port", "0", "--version", self.version]
+        a = [emulator_bin(), "--host", "127.0.0.1", "--port", self.port_arg(), "--version", self.version]
         if self.user is not None:
             a += ["--user", self.user, "--password", self.password]
         if self.data:
@@ -108,6 +112,14 @@ class Emulator(EmulatorProcess):
             raise RuntimeError(f"QuestDB emulator: HTTP {r.status} for {query[:200]!r}: {body[:500]!r}\n"
                                f"emulator stderr:\n{self.stderr_text()}")
         return d
+
+    def generate(self, table: str, n: int, start_us: int, step_us: int = 1_000_000) -> str:
+        """`questdb-load generate`: n rows (ts, sensor, temp, n, ok, note) from start_us, one per step_us;
+        creates the table (designated timestamp ts) when it is missing."""
+        argv = [load_bin(), "--host", "127.0.0.1", "--port", self.port]
+        if self.user is not None:
+            argv += ["--user", self.user, "--password", self.password]
+        return self.run_tool(argv + ["generate", table, n, "--start-us", start_us, "--step-us", step_us])
 
     def create(self, ddl: str):
         self.exec(ddl)

@@ -483,25 +483,39 @@ def sqlite_count(db: str, table: str) -> int:
         return 0
 
 
-def kill9_during_sync(argv: list, count, total: int, workdir, attempts: int = 3, rnd=None) -> list:
-    """Runs `argv` (a `sluice once`) `attempts` times, each killed with SIGKILL once `count()`
-    has grown by a random 3-20% (+25% at most) of `total` rows; asserts each run made progress
-    and that the table was not already complete. Returns [(rows before, target, rows after)]."""
+def sqlite_integrity(db: str) -> str:
+    """PRAGMA integrity_check of a SQLite file: 'ok' when it is sound, else every problem."""
+    c = sqlite3.connect(db, timeout=30)
+    try:
+        return "\n".join(r[0] for r in c.execute("PRAGMA integrity_check"))
+    finally:
+        c.close()
+
+
+def kill9_during_sync(argv: list, count, total: int, workdir, attempts: int = 3, rnd=None,
+                      step: tuple = (0.03, 0.20), after_kill=None, poll: tuple = (0.005, 0.05),
+                      late: float = 0.1) -> list:
+    """Runs `argv` (a `sluice once`, or the daemon: `sluice run`) `attempts` times, each killed
+    with SIGKILL once `count()` has grown by a random fraction in `step` (3-20% by default) of
+    `total` rows (checked every `poll` seconds, killed up to `late` seconds after); asserts each
+    run made progress and that the tables were not already complete. `after_kill(attempt)` runs
+    after each kill. Returns [(rows before, target, rows after)]."""
     import random
     import signal
     rnd = rnd or random.Random(int(os.environ.get("SLUICE_TEST_SEED", "0")) or None)
     kills = []
     for attempt in range(attempts):
         before = count()
-        target = before + rnd.randint(total * 3 // 100, total // 5)
+        assert before < total, f"everything was copied before kill {attempt + 1} of {attempts}: {kills}"
+        target = before + rnd.randint(int(total * step[0]), int(total * step[1]))
         err_path = os.path.join(str(workdir), f"kill{attempt}.err")
         with open(err_path, "wb") as errf:
             p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errf, env=clean_env())
             deadline = time.monotonic() + 240
             while time.monotonic() < deadline and p.poll() is None and count() < target:
-                time.sleep(rnd.uniform(0.005, 0.05))
+                time.sleep(rnd.uniform(*poll))
             if p.poll() is None:
-                time.sleep(rnd.uniform(0, 0.1))
+                time.sleep(rnd.uniform(0, late))
                 os.kill(p.pid, signal.SIGKILL)
             p.wait()
         if p.returncode != -signal.SIGKILL:
@@ -511,6 +525,8 @@ def kill9_during_sync(argv: list, count, total: int, workdir, attempts: int = 3,
                                      + f.read().decode("utf-8", "replace")[-3000:])
         after = count()
         kills.append((before, target, after))
+        if after_kill:
+            after_kill(attempt)
         assert after > before, f"attempt {attempt}: no progress before SIGKILL: {kills}"
     assert kills[-1][2] < total, f"the killed runs already copied everything: {kills}"
     print(f"kills (rows before, target, rows after): {kills}")

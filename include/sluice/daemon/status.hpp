@@ -56,6 +56,12 @@ struct status_snapshot {
     std::optional<reload_result> last_reload;
     std::uint64_t reloads_ok = 0, reloads_failed = 0;
     bool destination_reachable = false;
+    std::string destination;              // what it is, secret-free ("postgres host=… dbname=…")
+    std::string destination_error;        // why its last check failed (empty while reachable)
+    // The last write that failed for a destination-wide reason (transient: disk
+    // full, connection lost, locked) after its retries; cleared by the next commit.
+    // A table's own bad data is reported on that table only.
+    std::string destination_write_error;
     bool config_loaded = false;
     std::size_t channel_depth = 0, channel_bytes = 0, channel_max_bytes = 0;
     std::int64_t started_us = 0;

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,7 @@
 #include "processor.hpp"
 #include "handler.hpp"
 #include "scanner.hpp"
+#include "snapshot.hpp"
 #include "store.hpp"
 
 using namespace apache::thrift;
@@ -36,7 +38,8 @@ const char* kUsage =
     "usage: hbase-emulator [--host ADDR] [--port N] [--transport buffered|framed]\n"
     "                      [--protocol binary|compact] [--http] [--region-max-rows N]\n"
     "                      [--scanner-timeout-ms N] [--expire-scanner-after N] [--ioerror-every N]\n"
-    "                      [--drop-every N] [--delay-ms N] [--garbage-every N]\n";
+    "                      [--drop-every N] [--delay-ms N] [--garbage-every N] [--data FILE]\n"
+    "  --data FILE  load the tables from FILE at start (if it exists), save them there on SIGTERM/SIGINT\n";
 const emu_cli::program cli{"hbase-emulator", kUsage};
 
 // libthrift counts the bytes a transport reads against TConfiguration's max message
@@ -63,7 +66,7 @@ class ConfiguredFactory : public transport::TTransportFactory {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string host = "127.0.0.1", transport = "buffered", protocol = "binary";
+  std::string host = "127.0.0.1", transport = "buffered", protocol = "binary", data;
   int port = 0;
   bool http = false;
   uint64_t region_max_rows = 50000, scanner_timeout_ms = 60000;
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
     else if (a == "--drop-every") faults.drop_every = cli.u64(a, value());
     else if (a == "--delay-ms") faults.delay_ms = cli.u64(a, value());
     else if (a == "--garbage-every") faults.garbage_every = cli.u64(a, value());
+    else if (a == "--data") data = value();
     else if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
     else cli.fail("unknown argument '" + a + "'");
   }
@@ -103,6 +107,13 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   auto store = std::make_shared<hbase_emu::Store>(region_max_rows);
+  if (!data.empty() && ::access(data.c_str(), F_OK) == 0) {
+    try {
+      hbase_emu::load_snapshot(*store, data);
+    } catch (const std::exception& e) {
+      cli.fail(e.what(), 1);
+    }
+  }
   auto scanners = std::make_shared<hbase_emu::ScannerRegistry>(
       std::chrono::milliseconds(2 * scanner_timeout_ms), faults.expire_scanner_after);
   auto handler = std::make_shared<hbase_emu::Handler>(store, scanners);
@@ -149,5 +160,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   waiter.join();
+  if (!data.empty()) {
+    // serve() has returned: every client thread is gone, nothing mutates the store.
+    try {
+      hbase_emu::save_snapshot(*store, data);
+    } catch (const std::exception& e) {
+      std::cerr << "hbase-emulator: " << e.what() << "\n";
+      return 1;
+    }
+  }
   return 0;
 }

@@ -106,6 +106,17 @@ void Table::split_regions(size_t max_rows) {
   }
 }
 
+void Table::restore_regions(std::vector<Region> regions) {
+  if (regions.empty() || !regions.front().start.empty() || !regions.back().end.empty())
+    throw std::invalid_argument("regions must start and end open");
+  for (size_t i = 0; i + 1 < regions.size(); ++i)
+    if (regions[i].end != regions[i + 1].start || regions[i + 1].start <= regions[i].start)
+      throw std::invalid_argument("regions must be contiguous and in key order");
+  regions_ = std::move(regions);
+  for (auto& r : regions_) r.rows = 0;
+  for (const auto& [key, _] : rows_) row_added(key);
+}
+
 void Store::create_table(const std::string& name, const std::map<std::string, Family>& families) {
   std::unique_lock lk(mu_);
   if (tables_.count(name)) throw StoreAlreadyExists("table name already in use");

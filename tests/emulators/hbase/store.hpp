@@ -66,6 +66,9 @@ class Table {
   void delete_row(const std::string& row);
   // Splits every region holding more than max_rows rows at its median row key.
   void split_regions(size_t max_rows);
+  // Replaces the regions with a saved list (snapshot.hpp) and recounts their rows;
+  // throws std::invalid_argument unless they tile the key space in order.
+  void restore_regions(std::vector<Region> regions);
 
  private:
   size_t region_of(const std::string& row) const;

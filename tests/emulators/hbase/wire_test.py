@@ -5,9 +5,11 @@ for every transport/protocol combination, plus the fault switches.
 usage: wire_test.py HBASE_EMULATOR HBASE_LOAD
 """
 import json
+import os
 import signal
 import subprocess
 import sys
+import tempfile
 
 EMULATOR, LOAD = sys.argv[1], sys.argv[2]
 COMBOS = [
@@ -167,9 +169,45 @@ def faults():
             check(em.stop() == 0, "faults %s: exit code" % extra)
 
 
+def persistence():
+    """--data FILE: tables, cells, timestamps and regions survive a SIGTERM and a restart
+    (on the same port, as a gateway restart would)."""
+    flags = []
+    with tempfile.TemporaryDirectory() as d:
+        data = os.path.join(d, "hbase.snapshot")
+        em = Emulator(["--data", data, "--region-max-rows", "1000"])
+        port = em.port
+        try:
+            assert load(em, flags, "create", "t", "cf=3", "meta")[0] == 0
+            assert load(em, flags, "put", "t", stdin=PUT)[0] == 0
+            assert load(em, flags, "create", "g", "cf")[0] == 0
+            assert load(em, flags, "generate", "g", "2500", "--cells", "2")[0] == 0
+            before = {t: load(em, flags, "dump", t)[1] for t in ("t", "g")}
+            regions = load(em, flags, "regions", "g")[1]
+        finally:
+            check(em.stop() == 0, "persistence: exit code")
+        check(os.path.exists(data), "persistence: no snapshot written on SIGTERM")
+        em = Emulator(["--data", data, "--region-max-rows", "1000", "--port", str(port)])
+        try:
+            check(em.port == port, "persistence: restarted on port %s, not %s" % (em.port, port))
+            after = {t: load(em, flags, "dump", t)[1] for t in ("t", "g")}
+            check(after == before and len(after["g"].splitlines()) == 2500, "persistence: dumps differ")
+            check(load(em, flags, "regions", "g")[1] == regions, "persistence: regions differ")
+            rc, out, err = load(em, flags, "put", "t", stdin='{"row": "z", "cells": {"cf:q": "after restart"}}\n')
+            check(rc == 0, "persistence: put after restart: %s" % err)
+        finally:
+            check(em.stop() == 0, "persistence: exit code after restart")
+        with open(data, "wb") as f:
+            f.write(b"garbage")
+        p = subprocess.run([EMULATOR, "--port", "0", "--data", data], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 1 and "not an hbase-emulator snapshot" in p.stderr,
+              "persistence: damaged file: %s %s" % (p.returncode, p.stderr))
+
+
 for name, flags in COMBOS:
     combo(name, flags)
 faults()
+persistence()
 if failures:
     print("%d failure(s)" % len(failures), file=sys.stderr)
     sys.exit(1)

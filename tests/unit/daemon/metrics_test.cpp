@@ -136,6 +136,7 @@ TEST_CASE("metrics: every family parses back with types and values") {
     CHECK(find(samples, "sluice_table_up", "public.orders")->value == "1");
     CHECK(find(samples, "sluice_config_generation")->value == "3");
     CHECK(find(samples, "sluice_destination_up")->value == "1");
+    CHECK(find(samples, "sluice_destination_write_failing")->value == "0");
     CHECK(find(samples, "sluice_channel_bytes")->value == "4096");
     int reloads = 0;
     for (const auto& s : samples)
@@ -156,4 +157,15 @@ TEST_CASE("metrics: odd names survive the round trip; unknown freshness is left 
     CHECK(find(samples, "sluice_sync_retries_total", "line\nbreak")->value == "2");
     CHECK(find(samples, "sluice_table_up", "line\nbreak")->value == "0");
     CHECK(find(samples, "sluice_freshness_seconds", "line\nbreak") == nullptr);
+}
+
+TEST_CASE("metrics: a table retrying after a failed pass stays down until a pass succeeds") {
+    auto s = sample();
+    s.tables[1].state = table_state::syncing;  // trying again; its last pass failed
+    std::map<std::string, std::string> types;
+    auto samples = parse_all(render_metrics(s, t0), types);
+    CHECK(find(samples, "sluice_table_up", "line\nbreak")->value == "0");
+    s.tables[1].last_error.clear();  // a pass succeeded
+    samples = parse_all(render_metrics(s, t0), types);
+    CHECK(find(samples, "sluice_table_up", "line\nbreak")->value == "1");
 }

@@ -105,3 +105,40 @@ TEST_CASE("readiness: config, destination and freshness thresholds") {
     CHECK_FALSE(bool(doc["ready"]));
     CHECK(simdjson::dom::array(doc["reasons"]).size() == 2);
 }
+
+TEST_CASE("readiness names the destination and why it fails") {
+    status_snapshot s = sample();
+    s.destination = "postgres host=10.0.0.5 port=5432 dbname=dw";
+    s.destination_reachable = false;
+    s.destination_error = "connection refused";
+    auto r = check_readiness(s, t0);
+    REQUIRE(r.reasons.size() == 1);
+    CHECK(r.reasons[0] == "destination unreachable: postgres host=10.0.0.5 port=5432 dbname=dw: connection refused");
+
+    // A full disk answers pings: the failing writes make it unready until one commits.
+    s.destination_reachable = true;
+    s.destination_error.clear();
+    s.destination_write_error = "sqlite destination: table \"pg__orders\": database or disk is full";
+    r = check_readiness(s, t0);
+    REQUIRE(r.reasons.size() == 1);
+    CHECK(r.reasons[0] == "destination writes failing: " + s.destination_write_error);
+
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc = parser.parse(render_status_json(s, t0));
+    CHECK(std::string_view(doc["destination"]) == s.destination);
+    CHECK(doc["destination_error"].is_null());
+    CHECK(std::string_view(doc["destination_write_error"]) == s.destination_write_error);
+    s.destination_write_error.clear();
+    CHECK(check_readiness(s, t0).ready);
+}
+
+TEST_CASE("a failing table is unready only past its freshness threshold, and says why") {
+    status_snapshot s = sample();
+    s.tables[1].last_error = "postgres source pg: connection refused";
+    CHECK(check_readiness(s, t0).ready);  // no threshold: /status and /metrics report it
+    s.tables[1].freshness_threshold = std::chrono::seconds(4);  // cursor is 5 s old
+    const auto r = check_readiness(s, t0);
+    REQUIRE(r.reasons.size() == 1);
+    CHECK(r.reasons[0] ==
+          "pg.orders is stale: 5.0s old, threshold 4.0s; last error: postgres source pg: connection refused");
+}
