@@ -82,9 +82,11 @@ asio::awaitable<void> read_keyset(read_context& ctx, const std::optional<cursor_
     const std::string fetch_sql = fmt::format("FETCH FORWARD {} FROM {}", fetch, cursor_name);
     if (!paged) {
         const auto q = p.order.empty() ? content_order_query(s) : keyset_query(s, p.request);
-        co_await ctx.conn.exec(ctx.redshift ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        co_await ctx.conn.exec(fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor_name, q.sql),
-                               q.params);
+        // Named SQL texts, not temporaries inside the co_await: sluice/coro.hpp.
+        const std::string_view begin_sql = begin_snapshot_sql(ctx.redshift);
+        co_await ctx.conn.exec(begin_sql);
+        const std::string declare_sql = fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor_name, q.sql);
+        co_await ctx.conn.exec(declare_sql, q.params);
     }
     for (;;) {
         pg::result r;
@@ -120,7 +122,10 @@ asio::awaitable<void> read_keyset(read_context& ctx, const std::optional<cursor_
         if (last) break;
         co_await throw_if_cancelled();
     }
-    if (!paged) co_await ctx.conn.exec(fmt::format("CLOSE {}; COMMIT", cursor_name));
+    if (!paged) {
+        const std::string close_sql = fmt::format("CLOSE {}; COMMIT", cursor_name);
+        co_await ctx.conn.exec(close_sql);
+    }
 }
 
 }  // namespace sluice::postgres
