@@ -68,7 +68,7 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
         if (jt == od::json_type::string && !v.get_string().get(s))
             micros = parse_timestamp_micros(s);
         else if (jt == od::json_type::number && !v.get_int64().get(ms))  // epoch millis (native-style rendering)
-            micros = ms * 1000;
+            micros = millis_to_micros(ms);  // nullopt beyond ±292,000 years: not a timestamp
         if (!micros) bad_value(b, column, row, "not a timestamp", raw, context);
         if (type.wire == wire_kind::timestamp) return b.put_timestamp(*micros);
         std::int64_t days = *micros / 86'400'000'000;

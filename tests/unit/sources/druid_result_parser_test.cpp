@@ -201,6 +201,18 @@ TEST_CASE("druid result: changed columns and bad values are final") {
     CHECK(b.rows() == 0);
 }
 
+TEST_CASE("druid result: epoch millis beyond 64-bit microseconds are not a timestamp (found by fuzzing)") {
+    const auto layout = all_types();
+    result_parser p;
+    batch b(schema_of(layout));
+    // 14420188099373259 ms * 1000 overflowed int64 (undefined behaviour, a wrapped instant).
+    const auto huge = std::string("[") + names_row + "," + types_row +
+                      R"(,[14420188099373259,"p",1,0.5,true,null,null,null]])";
+    CHECK_THROWS_WITH_AS(p.parse_rows(response(huge), result_format::array, layout, b, end_row, "t"),
+                         doctest::Contains("not a timestamp"), data_error);
+    CHECK(b.rows() == 0);
+}
+
 TEST_CASE("druid result: small answers as text") {
     result_parser p;
     const auto r = p.parse_text(response(R"([["EXPR$0"],["BIGINT"],[42]])"), result_format::array, "t");
