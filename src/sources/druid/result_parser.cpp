@@ -178,7 +178,12 @@ void result_parser::read_rows(const http_response& resp, result_format format, c
             check_names(row, layout, context);
             return;
         }
-        if (index == 1 && types_row) return;
+        if (index == 1 && types_row) {
+            // Read, not skipped: On-Demand does not validate what it skips, and a body
+            // that does not parse is a failed query, never rows.
+            (void)read_strings(row, context, "types row");
+            return;
+        }
         if (index == 1 && !second_checked) {
             second_checked = true;
             std::string_view raw;
@@ -306,7 +311,10 @@ void lines_stream_parser::line(const http_response& head, std::size_t start, std
         return;
     }
     if (index == 1) {
-        if (header_included(head)) return;
+        if (header_included(head)) {
+            (void)read_strings(iterate(), context_, "types row");  // validated, not skipped
+            return;
+        }
         // No header saying so: a row of nothing but SQL type names is the types row.
         std::vector<std::string> strings;
         bool all_strings = true;
