@@ -4,6 +4,7 @@
 
 #include "sluice/error.hpp"
 #include "sources/druid/value_decoder.hpp"
+#include "sources/time_keyset/raw_value.hpp"
 
 namespace sluice::druid {
 
@@ -62,7 +63,7 @@ bool looks_like_types(const std::vector<std::string>& row, std::size_t width) {
 // One data row into `out` (cells per `layout`, then `finish`); a row of the
 // wrong width or a value that does not fit is a data_error naming the row.
 void decode_row(od::array row, const row_layout& layout, batch& out, const time_keyset::row_finisher& finish,
-                std::size_t row_index, std::string_view context) {
+                std::size_t row_index, std::string_view context, std::string_view json) {
     std::size_t col = 0;
     for (auto cell : row) {
         od::value v;
@@ -75,7 +76,7 @@ void decode_row(od::array row, const row_layout& layout, batch& out, const time_
             throw data_error(fmt::format("{}: row {} of the response has more than the {} columns asked for",
                                          context, row_index, layout.types.size()));
         }
-        put_value(out, v, layout.types[col], layout.names[col], row_index, context);
+        put_value(out, v, layout.types[col], layout.names[col], row_index, context, json);
         ++col;
     }
     if (col != layout.types.size()) {
@@ -170,7 +171,7 @@ void result_parser::read_rows(const http_response& resp, result_format format, c
                               std::size_t& rows) {
     bool second_checked = false;
     const auto decode = [&](od::array row, std::size_t row_index) {
-        decode_row(row, layout, out, finish, row_index, context);
+        decode_row(row, layout, out, finish, row_index, context, resp.body);
         ++rows;
     };
     for_each_row(parser_, resp.body, format, context, [&](od::array row, std::size_t index) {
@@ -252,7 +253,7 @@ text_result result_parser::parse_text(const http_response& resp, result_format f
                 }
                 cells.emplace_back(std::string(s));
             } else {
-                std::string_view s = v.raw_json_token();
+                std::string_view s = time_keyset::within(v.raw_json_token(), resp.body);
                 while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
                 cells.emplace_back(std::string(s));
             }
@@ -328,7 +329,7 @@ void lines_stream_parser::line(const http_response& head, std::size_t start, std
         }
         if (all_strings && looks_like_types(strings, layout_.names.size())) return;
     }
-    decode_row(iterate(), layout_, out, finish, rows_, context_);
+    decode_row(iterate(), layout_, out, finish, rows_, context_, pending_);
     ++rows_;
 }
 

@@ -227,6 +227,20 @@ TEST_CASE("druid result: a types row announced by the header must parse too (fou
     CHECK_THROWS_AS(s.feed(response(""), lines, c, end_row), error);
 }
 
+TEST_CASE("druid result: quoting a value of a malformed body stays inside the body (found by fuzzing)") {
+    // On-Demand's raw token for the broken value ran far past the end of the body, and the
+    // error message read it (an out-of-bounds read; ASan: SEGV in trim_raw).
+    const auto layout = all_types();
+    result_parser p;
+    batch b(schema_of(layout));
+    const std::string body = std::string("[") + names_row +
+                             R"(,["2015-09-12T00:47:53.259Z","Talk:\"Main\"",9223372036854775807,-1.5,true,"":a{[1,2]},)"
+                             R"(["x","y"],"2015-09-12T00:00:00.000Z"],["2015-09-12T00:47:53.260Z",null-,90071992l,fa|se,)"
+                             R"(null,null,null]])" "\n";
+    CHECK_THROWS_AS(p.parse_rows(response(body, false), result_format::array, layout, b, end_row, "t"), error);
+    CHECK(b.rows() == 0);
+}
+
 TEST_CASE("druid result: small answers as text") {
     result_parser p;
     const auto r = p.parse_text(response(R"([["EXPR$0"],["BIGINT"],[42]])"), result_format::array, "t");
