@@ -59,6 +59,9 @@ void civil_from_days(std::int64_t days, int& y, unsigned& m, unsigned& d) noexce
 // the model can hold (e.g. "infinity").
 std::optional<std::int64_t> parse_timestamp_micros(std::string_view text) noexcept;
 std::optional<std::int64_t> parse_date_days(std::string_view text) noexcept;
+// Epoch milliseconds (Druid, HBase cells and cell timestamps) as microseconds; nullopt when
+// the instant is beyond what 64-bit microseconds hold (about ±292,000 years).
+std::optional<std::int64_t> millis_to_micros(std::int64_t millis) noexcept;
 
 // "2024-05-01T12:34:56.123456Z" (always six fraction digits, so the text sorts
 // like the instant: SQLite stores timestamps this way) and "2024-05-01".

@@ -60,7 +60,8 @@ asio::awaitable<void> batch_channel::send(batch_ptr b) {
         }
         co_await wake->async_receive(asio::as_tuple(asio::use_awaitable));
     }
-    auto [ec] = co_await impl_->ch.async_send(error_code{}, std::move(b), asio::as_tuple(asio::use_awaitable));
+    const error_code no_error;  // named: sluice/coro.hpp
+    auto [ec] = co_await impl_->ch.async_send(no_error, std::move(b), asio::as_tuple(asio::use_awaitable));
     if (ec) {
         release(size);
         throw error(error_kind::fatal, "sync is shutting down");
@@ -83,7 +84,9 @@ void batch_channel::release(std::size_t bytes) {
 
 asio::awaitable<void> batch_channel::close() {
     // In-band end of stream: Boost 1.81's close() would drop buffered batches.
-    co_await impl_->ch.async_send(error_code{}, batch_ptr{}, asio::as_tuple(asio::use_awaitable));
+    const error_code no_error;  // named: sluice/coro.hpp
+    batch_ptr end_of_stream;
+    co_await impl_->ch.async_send(no_error, std::move(end_of_stream), asio::as_tuple(asio::use_awaitable));
 }
 
 void batch_channel::shutdown() {

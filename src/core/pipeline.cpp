@@ -145,7 +145,8 @@ asio::awaitable<std::optional<reconcile_report>> reconcile_after_pass(source& sr
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
         auto widths = default_bucket_widths_ms();
-        report = co_await reconcile_table(src, dest, schema, sink, now_ms + 1, reread_bucket_rows, std::move(widths));
+        const auto until_ms = now_ms + 1;  // named: sluice/coro.hpp
+        report = co_await reconcile_table(src, dest, schema, sink, until_ms, reread_bucket_rows, std::move(widths));
         co_await sink.flush(schema);
         spdlog::info("{}: reconcile: {} buckets compared, {} differed, {} rows re-read in {} queries, "
                      "{} rows soft-deleted ({:.2f}s)",

@@ -104,6 +104,12 @@ std::optional<std::int64_t> parse_date_days(std::string_view s) noexcept {
     return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
 }
 
+std::optional<std::int64_t> millis_to_micros(std::int64_t millis) noexcept {
+    std::int64_t micros = 0;
+    if (__builtin_mul_overflow(millis, std::int64_t{1000}, &micros)) return std::nullopt;
+    return micros;
+}
+
 std::optional<std::int64_t> parse_timestamp_micros(std::string_view s) noexcept {
     int y, mo, d, h = 0, mi = 0, sec = 0;
     if (!parse_ymd(s, y, mo, d)) return std::nullopt;

@@ -142,7 +142,8 @@ unsigned short http_server::port() const { return port_; }
 
 asio::awaitable<void> http_server::run() {
     // Every socket of the server lives on strand_, so stop() can close them safely.
-    co_await asio::co_spawn(strand_, accept_loop(), asio::use_awaitable);
+    auto accepting = accept_loop();  // named: sluice/coro.hpp
+    co_await asio::co_spawn(strand_, std::move(accepting), asio::use_awaitable);
 }
 
 void http_server::stop() {

@@ -165,11 +165,15 @@ asio::awaitable<void> connection::connect(const std::string& conninfo,
         endpoint_ = describe_endpoint(conn_);  // the host that answered, with several in the DSN
         if (PQsetnonblocking(conn_, 1) != 0) fail("switching to non-blocking mode");
         // version() is a leader-only function on Redshift: it must run alone.
-        auto v = co_await exec("SELECT version()");
+        const std::string_view version_sql = "SELECT version()";  // named: sluice/coro.hpp
+        auto v = co_await exec(version_sql);
         redshift_ = v.rows() > 0 && v.get(0, 0).find("Redshift") != std::string_view::npos;
-        if (std::string_view(pg_encoding_to_char(PQclientEncoding(conn_))) != "UTF8")
-            co_await exec("SET client_encoding TO 'UTF8'");
-        co_await exec(session_setup(redshift_));
+        if (std::string_view(pg_encoding_to_char(PQclientEncoding(conn_))) != "UTF8") {
+            const std::string_view utf8_sql = "SET client_encoding TO 'UTF8'";
+            co_await exec(utf8_sql);
+        }
+        const std::string setup_sql = session_setup(redshift_);
+        co_await exec(setup_sql);
     } catch (const pg_error& e) {
         // Server messages do not echo passwords, but a DSN typo might put one where they quote.
         std::string m = redact_secret(redact_secret(e.what(), dsn_password), password.value_or(""));

@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.join(SRC_ROOT, "tests", "harness"))
 
 import pgcluster  # noqa: E402
 import sluicetest  # noqa: E402
+from sanitizer_reports import sanitizer_reports  # noqa: E402,F401  (autouse: sanitizer builds)
 
 FIXTURES = os.path.join(SRC_ROOT, "tests", "fixtures")
 _ids = itertools.count(1)

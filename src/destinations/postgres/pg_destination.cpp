@@ -56,8 +56,8 @@ std::string describe_dsn(const std::string& dsn) {
     }
 }
 
-// String literals stay out of co_await expressions: GCC 12 rejects them there
-// ("array used as initializer").
+// String literals stay out of co_await expressions (sluice/coro.hpp); GCC 12 also
+// rejects some of them there ("array used as initializer").
 constexpr std::string_view sql_begin = "BEGIN";
 constexpr std::string_view sql_commit = "COMMIT";
 constexpr std::string_view sql_rollback = "ROLLBACK";
@@ -113,7 +113,8 @@ asio::awaitable<void> pg_destination::ensure_connected() {
     co_await conn_->connect(dsn_, password_);
     // Temp tables die with the old session.
     for (auto& [name, t] : tables_) t.stage = -1;
-    co_await conn_->exec(create_state_sql());
+    const std::string state_sql = create_state_sql();  // named: sluice/coro.hpp
+    co_await conn_->exec(state_sql);
 }
 
 asio::awaitable<void> pg_destination::connect() { co_await ensure_connected(); }
@@ -154,7 +155,8 @@ asio::awaitable<void> pg_destination::prepare_table(const table_schema& schema) 
         const std::vector<pg::param> names{schema_name, table};
         pg::result r = co_await conn_->exec(columns_sql, names);
         if (r.rows() == 0) {
-            co_await conn_->exec(create_table_sql(target, schema));
+            const std::string create_sql = create_table_sql(target, schema);  // named: sluice/coro.hpp
+            co_await conn_->exec(create_sql);
         } else {
             std::set<std::string, std::less<>> existing;
             for (int i = 0; i < r.rows(); ++i) existing.emplace(r.get(i, 0));
@@ -166,7 +168,8 @@ asio::awaitable<void> pg_destination::prepare_table(const table_schema& schema) 
                                 fmt::format("{}: key column \"{}\" is missing from the existing table; a primary "
                                             "key cannot be changed in place",
                                             ctx, c.name));
-                co_await conn_->exec(add_column_sql(target, c));
+                const std::string add_sql = add_column_sql(target, c);
+                co_await conn_->exec(add_sql);
                 spdlog::info("postgres destination: table {}: added column {} {}", target,
                              connection::quote_ident(c.name), pg_type(c.type));
             }
@@ -212,7 +215,8 @@ asio::awaitable<void> pg_destination::ensure_stage(table_entry& t, const table_s
     // Named by a counter, never after the table: any table name fits.
     const int n = ++stages_created_;
     const std::string name = fmt::format("sluice_stage_{}", n);
-    co_await conn_->exec(create_stage_sql(name, t.target));
+    const std::string stage_sql = create_stage_sql(name, t.target);  // named: sluice/coro.hpp
+    co_await conn_->exec(stage_sql);
     t.copy_stage = copy_sql("pg_temp." + name, schema);
     t.merge = merge_sql(t.target, "pg_temp." + name, schema);
     t.stage = n;
@@ -261,19 +265,23 @@ asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t,
         if (rows > 0) {
             co_await conn_->copy_start(direct ? t.copy_target : t.copy_stage);
             const std::string_view data = copy_.view();
-            for (std::size_t off = 0; off < data.size(); off += copy_chunk)
-                co_await conn_->copy_put(data.substr(off, copy_chunk));
+            for (std::size_t off = 0; off < data.size(); off += copy_chunk) {
+                const std::string_view piece = data.substr(off, copy_chunk);  // named: sluice/coro.hpp
+                co_await conn_->copy_put(piece);
+            }
             co_await conn_->copy_end();
             if (!direct) co_await conn_->exec(t.merge);
         }
         if (!b.cursor.empty()) {
             const std::vector<pg::param> params{schema.source, schema.table, b.cursor, std::to_string(b.rows()),
                                                 now};
-            co_await conn_->exec(upsert_state_sql(), params);
+            const std::string upsert_sql = upsert_state_sql();
+            co_await conn_->exec(upsert_sql, params);
         } else if (b.rows() > 0) {
             // Rows without a new cursor still count towards the table's total.
             const std::vector<pg::param> params{std::to_string(b.rows()), now, schema.source, schema.table};
-            co_await conn_->exec(bump_state_sql(), params);
+            const std::string bump_sql = bump_state_sql();
+            co_await conn_->exec(bump_sql, params);
         }
         if (!sweep.empty()) {
             pg::result r = co_await conn_->exec(sweep, sweep_params);
@@ -290,7 +298,8 @@ asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t,
 
 asio::awaitable<void> pg_destination::write(const batch& b) {
     co_await ensure_connected();
-    table_entry* t = co_await entry_for(b.schema());
+    const table_schema& schema = b.schema();
+    table_entry* t = co_await entry_for(schema);
     const std::string where = "postgres destination: table " + t->target;
 
     const std::size_t rows = dedupe_.run(b);
@@ -316,7 +325,7 @@ asio::awaitable<void> pg_destination::write(const batch& b) {
         }
     }
     if (merged) {
-        co_await ensure_stage(*t, b.schema());
+        co_await ensure_stage(*t, schema);
         swept = co_await write_transaction(*t, b, false, rows);
     }
 

@@ -36,39 +36,41 @@ template <class Executor, class F>
 boost::asio::awaitable<std::invoke_result_t<F&>> run_on(Executor ex, F fn) {
     using R = std::invoke_result_t<F&>;
     using boost::asio::use_awaitable_t;
+    // The initiations are named locals: a lambda capturing by value inside the co_await
+    // expression is destroyed twice by g++ 12 (sluice/coro.hpp).
     if constexpr (std::is_void_v<R>) {
+        auto initiation = [ex](auto handler, F f) {
+            auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                            boost::asio::execution::outstanding_work.tracked);
+            boost::asio::post(ex, [h = std::move(handler), f = std::move(f), work]() mutable {
+                std::exception_ptr ep;
+                try {
+                    f();
+                } catch (...) {
+                    ep = std::current_exception();
+                }
+                detail::complete(std::move(h), ep);
+            });
+        };
         co_await boost::asio::async_initiate<const use_awaitable_t<>&, void(std::exception_ptr)>(
-            [ex](auto handler, F f) {
-                auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler),
-                                                boost::asio::execution::outstanding_work.tracked);
-                boost::asio::post(ex, [h = std::move(handler), f = std::move(f), work]() mutable {
-                    std::exception_ptr ep;
-                    try {
-                        f();
-                    } catch (...) {
-                        ep = std::current_exception();
-                    }
-                    detail::complete(std::move(h), ep);
-                });
-            },
-            boost::asio::use_awaitable, std::move(fn));
+            std::move(initiation), boost::asio::use_awaitable, std::move(fn));
     } else {
+        auto initiation = [ex](auto handler, F f) {
+            auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                            boost::asio::execution::outstanding_work.tracked);
+            boost::asio::post(ex, [h = std::move(handler), f = std::move(f), work]() mutable {
+                std::exception_ptr ep;
+                R r{};
+                try {
+                    r = f();
+                } catch (...) {
+                    ep = std::current_exception();
+                }
+                detail::complete(std::move(h), ep, std::move(r));
+            });
+        };
         co_return co_await boost::asio::async_initiate<const use_awaitable_t<>&, void(std::exception_ptr, R)>(
-            [ex](auto handler, F f) {
-                auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler),
-                                                boost::asio::execution::outstanding_work.tracked);
-                boost::asio::post(ex, [h = std::move(handler), f = std::move(f), work]() mutable {
-                    std::exception_ptr ep;
-                    R r{};
-                    try {
-                        r = f();
-                    } catch (...) {
-                        ep = std::current_exception();
-                    }
-                    detail::complete(std::move(h), ep, std::move(r));
-                });
-            },
-            boost::asio::use_awaitable, std::move(fn));
+            std::move(initiation), boost::asio::use_awaitable, std::move(fn));
     }
 }
 

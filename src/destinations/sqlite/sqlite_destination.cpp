@@ -81,7 +81,7 @@ void sqlite_destination::require_open(const char* what) const {
 }
 
 boost::asio::awaitable<void> sqlite_destination::connect() {
-    co_await run_on(thread_.get_executor(), [this] { open_db(); });
+    co_await on_thread([this] { open_db(); });
 }
 
 void sqlite_destination::close() {
@@ -89,14 +89,14 @@ void sqlite_destination::close() {
 }
 
 boost::asio::awaitable<void> sqlite_destination::ping() {
-    co_await run_on(thread_.get_executor(), [this] {
+    co_await on_thread([this] {
         require_open("ping");
         db_.exec("SELECT 1", "sqlite destination " + path_ + ": ping");
     });
 }
 
 boost::asio::awaitable<void> sqlite_destination::prepare_table(const table_schema& schema) {
-    co_await run_on(thread_.get_executor(), [this, &schema] { prepare_on_thread(schema); });
+    co_await on_thread([this, &schema] { prepare_on_thread(schema); });
 }
 
 void sqlite_destination::prepare_on_thread(const table_schema& schema) {
@@ -165,7 +165,7 @@ sqlite_destination::table_entry& sqlite_destination::entry_for(const table_schem
 
 boost::asio::awaitable<std::optional<std::string>> sqlite_destination::read_cursor(const std::string& source,
                                                                                   const std::string& table) {
-    co_return co_await run_on(thread_.get_executor(), [&, this]() -> std::optional<std::string> {
+    co_return co_await on_thread([&, this]() -> std::optional<std::string> {
         require_open("read_cursor");
         const std::string ctx = fmt::format("sqlite destination: reading the cursor of {}.{}", source, table);
         statement q = db_.prepare("SELECT cursor FROM _sluice_state WHERE source = ?1 AND table_name = ?2", ctx);
@@ -177,7 +177,7 @@ boost::asio::awaitable<std::optional<std::string>> sqlite_destination::read_curs
 }
 
 boost::asio::awaitable<std::vector<state_row>> sqlite_destination::list_state() {
-    co_return co_await run_on(thread_.get_executor(), [this] {
+    co_return co_await on_thread([this] {
         require_open("list_state");
         const std::string ctx = "sqlite destination: listing _sluice_state";
         statement q = db_.prepare(
@@ -194,7 +194,7 @@ boost::asio::awaitable<std::vector<state_row>> sqlite_destination::list_state() 
 }
 
 boost::asio::awaitable<bool> sqlite_destination::reset_state(const std::string& source, const std::string& table) {
-    co_return co_await run_on(thread_.get_executor(), [&, this] {
+    co_return co_await on_thread([&, this] {
         require_open("reset_state");
         const std::string ctx = fmt::format("sqlite destination: resetting the cursor of {}.{}", source, table);
         statement q = db_.prepare("DELETE FROM _sluice_state WHERE source = ?1 AND table_name = ?2", ctx);
@@ -207,7 +207,7 @@ boost::asio::awaitable<bool> sqlite_destination::reset_state(const std::string& 
 
 boost::asio::awaitable<std::vector<bucket_stats>> sqlite_destination::summarize(const table_schema& schema,
                                                                                  const bucket_query& q) {
-    co_return co_await run_on(thread_.get_executor(), [this, &schema, &q] { return summarize_on_thread(schema, q); });
+    co_return co_await on_thread([this, &schema, &q] { return summarize_on_thread(schema, q); });
 }
 
 std::vector<bucket_stats> sqlite_destination::summarize_on_thread(const table_schema& schema, const bucket_query& q) {

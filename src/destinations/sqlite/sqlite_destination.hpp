@@ -21,6 +21,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "destinations/sqlite/run_on.hpp"
 #include "destinations/sqlite/sqlite_handle.hpp"
 #include "sluice/destination.hpp"
 
@@ -54,6 +55,13 @@ private:
         statement sweep;
         std::vector<char> scratch;  // max_timestamp_text bytes per column
     };
+
+    // run_on(thread_) as a plain function, so its executor argument is a temporary of this
+    // call and not of the caller's co_await expression (sluice/coro.hpp).
+    template <class F>
+    boost::asio::awaitable<std::invoke_result_t<F&>> on_thread(F fn) {
+        return run_on(thread_.get_executor(), std::move(fn));
+    }
 
     // These run on thread_ only.
     void open_db();

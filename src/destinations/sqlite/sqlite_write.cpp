@@ -154,7 +154,7 @@ std::uint64_t sqlite_destination::sweep_on_thread(table_entry& t, const batch& b
 }
 
 boost::asio::awaitable<void> sqlite_destination::write(const batch& b) {
-    const std::uint64_t swept = co_await run_on(thread_.get_executor(), [this, &b] { return write_on_thread(b); });
+    const std::uint64_t swept = co_await on_thread([this, &b] { return write_on_thread(b); });
     if (b.progress) {
         b.progress->rows_written += b.rows();
         b.progress->rows_soft_deleted += swept;

@@ -85,7 +85,8 @@ public:
         time_keyset::read_context ctx{*dialect, *http_, schema, sink, settings, ctx_text};
         if (schema->mode == sync_mode::full) {
             // Ordered by __time when there is one: exact pages instead of an unordered offset.
-            co_await time_keyset::read_full(ctx, schema->find_column("__time"));
+            const auto time_column = schema->find_column("__time");  // named: sluice/coro.hpp
+            co_await time_keyset::read_full(ctx, time_column);
             co_return;
         }
         std::optional<time_keyset::cursor_state> saved;

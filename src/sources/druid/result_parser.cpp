@@ -4,6 +4,7 @@
 
 #include "sluice/error.hpp"
 #include "sources/druid/value_decoder.hpp"
+#include "sources/time_keyset/raw_value.hpp"
 
 namespace sluice::druid {
 
@@ -73,7 +74,7 @@ bool is_types_row(od::array row, std::size_t width) {
 // One data row into `out` (cells per `layout`, then `finish`); a row of the
 // wrong width or a value that does not fit is a data_error naming the row.
 void decode_row(od::array row, const row_layout& layout, batch& out, const time_keyset::row_finisher& finish,
-                std::size_t row_index, std::string_view context) {
+                std::size_t row_index, std::string_view context, std::string_view json) {
     std::size_t col = 0;
     for (auto cell : row) {
         od::value v;
@@ -86,7 +87,7 @@ void decode_row(od::array row, const row_layout& layout, batch& out, const time_
             throw data_error(fmt::format("{}: row {} of the response has more than the {} columns asked for",
                                          context, row_index, layout.types.size()));
         }
-        put_value(out, v, layout.types[col], layout.names[col], row_index, context);
+        put_value(out, v, layout.types[col], layout.names[col], row_index, context, json);
         ++col;
     }
     if (col != layout.types.size()) {
@@ -181,7 +182,7 @@ void result_parser::read_rows(const http_response& resp, result_format format, c
                               std::size_t& rows) {
     bool second_checked = false;
     const auto decode = [&](od::array row, std::size_t row_index) {
-        decode_row(row, layout, out, finish, row_index, context);
+        decode_row(row, layout, out, finish, row_index, context, resp.body);
         ++rows;
     };
     for_each_row(parser_, resp.body, format, context, [&](od::array row, std::size_t index) {
@@ -189,7 +190,12 @@ void result_parser::read_rows(const http_response& resp, result_format format, c
             check_names(row, layout, context);
             return;
         }
-        if (index == 1 && types_row) return;
+        if (index == 1 && types_row) {
+            // Read, not skipped: On-Demand does not validate what it skips, and a body
+            // that does not parse is a failed query, never rows.
+            (void)read_strings(row, context, "types row");
+            return;
+        }
         if (index == 1 && !second_checked) {
             second_checked = true;
             std::string_view raw;
@@ -248,7 +254,7 @@ text_result result_parser::parse_text(const http_response& resp, result_format f
                 }
                 cells.emplace_back(std::string(s));
             } else {
-                std::string_view s = v.raw_json_token();
+                std::string_view s = time_keyset::within(v.raw_json_token(), resp.body);
                 while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
                 cells.emplace_back(std::string(s));
             }
@@ -307,11 +313,14 @@ void lines_stream_parser::line(const http_response& head, std::size_t start, std
         return;
     }
     if (index == 1) {
-        if (header_included(head)) return;
+        if (header_included(head)) {
+            (void)read_strings(iterate(), context_, "types row");  // validated, not skipped
+            return;
+        }
         // No header saying so: a row of nothing but SQL type names is the types row.
         if (is_types_row(iterate(), layout_.names.size())) return;
     }
-    decode_row(iterate(), layout_, out, finish, rows_, context_);
+    decode_row(iterate(), layout_, out, finish, rows_, context_, pending_);
     ++rows_;
 }
 

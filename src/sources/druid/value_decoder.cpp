@@ -10,6 +10,7 @@ namespace sluice::druid {
 namespace od = simdjson::ondemand;
 using time_keyset::is_non_finite_text;
 using time_keyset::trim_raw;
+using time_keyset::within;
 
 namespace {
 
@@ -23,8 +24,8 @@ namespace {
 }  // namespace
 
 void put_value(batch& b, od::value v, druid_type type, std::string_view column, std::size_t row,
-               std::string_view context) {
-    const std::string_view raw = v.raw_json_token();
+               std::string_view context, std::string_view json) {
+    const std::string_view raw = within(v.raw_json_token(), json);
     od::json_type jt = od::json_type::null;
     if (v.type().get(jt)) {
         if (type.wire == wire_kind::floating && is_non_finite_text(trim_raw(raw))) return b.put_null();
@@ -68,7 +69,7 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
         if (jt == od::json_type::string && !v.get_string().get(s))
             micros = parse_timestamp_micros(s);
         else if (jt == od::json_type::number && !v.get_int64().get(ms))  // epoch millis (native-style rendering)
-            micros = ms * 1000;
+            micros = millis_to_micros(ms);  // nullopt beyond ±292,000 years: not a timestamp
         if (!micros) bad_value(b, column, row, "not a timestamp", raw, context);
         if (type.wire == wire_kind::timestamp) return b.put_timestamp(*micros);
         std::int64_t days = *micros / 86'400'000'000;

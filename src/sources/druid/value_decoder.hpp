@@ -12,8 +12,9 @@
 namespace sluice::druid {
 
 // Throws data_error naming `context`, the column and the row (after abandoning
-// the pending row) when the value does not fit the type.
+// the pending row) when the value does not fit the type. `json`: the buffer the
+// value was parsed from (bounds what an error message may quote).
 void put_value(batch& b, simdjson::ondemand::value v, druid_type type, std::string_view column, std::size_t row,
-               std::string_view context);
+               std::string_view context, std::string_view json);
 
 }  // namespace sluice::druid

@@ -114,17 +114,20 @@ bool decode_cell(value_type type, std::string_view bytes, batch& out) {
         }
         return false;
     case value_type::timestamp:
+        // Millis beyond what µs can hold are not a timestamp (they overflowed before).
         if (auto ms = decimal_int(bytes)) {
-            out.put_timestamp(*ms * 1000);
-            return true;
+            const auto us = millis_to_micros(*ms);
+            if (us) out.put_timestamp(*us);
+            return us.has_value();
         }
         if (auto us = parse_timestamp_micros(bytes)) {
             out.put_timestamp(*us);
             return true;
         }
         if (bytes.size() == 8) {
-            out.put_timestamp(static_cast<std::int64_t>(big_endian64(bytes)) * 1000);
-            return true;
+            const auto us = millis_to_micros(static_cast<std::int64_t>(big_endian64(bytes)));
+            if (us) out.put_timestamp(*us);
+            return us.has_value();
         }
         return false;
     case value_type::date:

@@ -66,7 +66,8 @@ asio::awaitable<void> gateway_connection::connect() {
     close();
     impl_->stream.expires_after(addr_.timeout);
     // The resolver runs getaddrinfo on Asio's internal thread, not on a pool thread.
-    auto endpoints = co_await impl_->resolver.async_resolve(addr_.host, std::to_string(addr_.port), use_awaitable);
+    const std::string port = std::to_string(addr_.port);  // named: sluice/coro.hpp
+    auto endpoints = co_await impl_->resolver.async_resolve(addr_.host, port, use_awaitable);
     co_await impl_->stream.async_connect(endpoints, use_awaitable);
     impl_->stream.socket().set_option(asio::ip::tcp::no_delay(true));
 }
@@ -155,8 +156,8 @@ asio::awaitable<std::string_view> gateway_connection::receive() {
             }
             if (in.rbuf.size() - in.end < min_read) in.rbuf.resize(std::max<std::size_t>(in.rbuf.size() * 2, 256u << 10));
             s.expires_after(addr_.timeout);
-            in.end += co_await s.async_read_some(asio::buffer(in.rbuf.data() + in.end, in.rbuf.size() - in.end),
-                                                 use_awaitable);
+            const auto space = asio::buffer(in.rbuf.data() + in.end, in.rbuf.size() - in.end);
+            in.end += co_await s.async_read_some(space, use_awaitable);
         }
     } catch (...) {
         close();

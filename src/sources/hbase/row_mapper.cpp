@@ -99,10 +99,20 @@ void row_mapper::append(std::string_view row_key, const std::vector<cell_view>& 
             out.put_null();
         }
         if (m.ts_column) {
-            if (c)
-                out.put_timestamp(c->timestamp * 1000);
-            else
+            // A cell timestamp beyond what µs hold is as undecodable as a bad cell value.
+            const auto micros = c ? millis_to_micros(c->timestamp) : std::nullopt;
+            if (micros) {
+                out.put_timestamp(*micros);
+            } else if (!c) {
                 out.put_null();
+            } else {
+                const auto why = fmt::format("cell timestamp {} ms is out of range", c->timestamp);
+                if (!layout_.mapping.null_on_decode_error) fail(row_key, m.cell, why);
+                if (decode_warnings_++ < 5)
+                    spdlog::warn("{}: stored NULL: row {} cell {}: {}", schema_->qualified_name(),
+                                 printable_key(row_key), m.cell, why);
+                out.put_null();
+            }
         }
     }
     if (layout_.other_cells) {

@@ -105,7 +105,8 @@ asio::awaitable<void> read_by_copy(read_context& ctx, plan& p) {
     const std::size_t fields = s.synthetic_key ? s.columns.size() - 1 : s.columns.size();
     const std::string context = s.qualified_name() + ": reading";
     batch_builder builder(ctx.schema, batch_builder::grouping::by_content);
-    co_await ctx.conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const std::string_view begin_sql = begin_snapshot_sql(false);
+    co_await ctx.conn.exec(begin_sql);
     co_await ctx.conn.copy_out_start(copy_sql);
     pg::copy_row line;
     copy_text_row row;
@@ -129,7 +130,8 @@ asio::awaitable<void> read_by_copy(read_context& ctx, plan& p) {
         if (!more) break;
         co_await throw_if_cancelled();
     }
-    co_await ctx.conn.exec("COMMIT");
+    const std::string_view commit_sql = "COMMIT";
+    co_await ctx.conn.exec(commit_sql);
 }
 
 }  // namespace
@@ -149,8 +151,11 @@ asio::awaitable<void> read_keyset(read_context& ctx, const std::optional<cursor_
     const std::string fetch_sql = fmt::format("FETCH FORWARD {} FROM {}", fetch, cursor_name);
     if (!paged) {
         const auto q = content_order_query(s);
-        co_await ctx.conn.exec("BEGIN");
-        co_await ctx.conn.exec(fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor_name, q.sql), q.params);
+        // Named SQL texts, not temporaries inside the co_await: sluice/coro.hpp.
+        const std::string_view begin_sql = begin_snapshot_sql(ctx.redshift);
+        co_await ctx.conn.exec(begin_sql);
+        const std::string declare_sql = fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor_name, q.sql);
+        co_await ctx.conn.exec(declare_sql, q.params);
     }
     for (;;) {
         pg::result r;
@@ -171,7 +176,10 @@ asio::awaitable<void> read_keyset(read_context& ctx, const std::optional<cursor_
         if (last) break;
         co_await throw_if_cancelled();
     }
-    if (!paged) co_await ctx.conn.exec(fmt::format("CLOSE {}; COMMIT", cursor_name));
+    if (!paged) {
+        const std::string close_sql = fmt::format("CLOSE {}; COMMIT", cursor_name);
+        co_await ctx.conn.exec(close_sql);
+    }
 }
 
 }  // namespace sluice::postgres

@@ -135,8 +135,11 @@ asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<
     cursor_state state;
     state.column = s.columns[*s.cursor_column].name;
     auto& first = ctx.conn;
-    co_await first.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const auto exported = co_await first.exec("SELECT pg_export_snapshot()");
+    // Named SQL texts, not temporaries inside the co_await: sluice/coro.hpp.
+    const std::string_view begin_sql = begin_snapshot_sql(false), commit_sql = "COMMIT";
+    const std::string_view export_sql = "SELECT pg_export_snapshot()";
+    co_await first.exec(begin_sql);
+    const auto exported = co_await first.exec(export_sql);
     const std::string snapshot(exported.get(0, 0));
     const auto planned = static_cast<std::size_t>(std::max(1, ctx.settings.max_parallel_workers));
     if (saved && saved->load) {
@@ -179,11 +182,11 @@ asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<
         }
         pg::connection conn(ex);
         co_await connect(conn);
-        co_await conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        co_await conn.exec(begin_sql);
         const std::string import = "SET TRANSACTION SNAPSHOT " + pg::connection::quote_literal(snapshot);
         co_await conn.exec(import);
         co_await read_ranges(conn);
-        co_await conn.exec("COMMIT");
+        co_await conn.exec(commit_sql);
     };
     using op_type = decltype(asio::co_spawn(ex, worker(0), asio::deferred));
     std::vector<op_type> ops;
@@ -193,7 +196,7 @@ asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<
     auto [order, errors] = co_await std::move(all);
     for (auto i : order)
         if (errors[i]) std::rethrow_exception(errors[i]);
-    co_await first.exec("COMMIT");
+    co_await first.exec(commit_sql);
     co_await shared.finish();
 }
 

@@ -37,7 +37,8 @@ public:
         std::exception_ptr failure;
         try {
             co_await connect(conn);
-            co_await conn.exec("SELECT 1");
+            const std::string_view probe = "SELECT 1";  // named: sluice/coro.hpp
+            co_await conn.exec(probe);
         } catch (...) {
             failure = with_context(std::current_exception(), "checking");
         }

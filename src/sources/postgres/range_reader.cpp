@@ -42,8 +42,11 @@ asio::awaitable<void> read_range(read_context& ctx, std::int64_t lo_ms, std::int
     batch_builder builder(ctx.schema, s.synthetic_key ? batch_builder::grouping::by_cursor
                                                       : batch_builder::grouping::by_content);
     const std::size_t fetch = ctx.redshift ? std::min<std::size_t>(ctx.batch_size(), 1000) : ctx.batch_size();
-    co_await ctx.conn.exec(ctx.redshift ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    co_await ctx.conn.exec(fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor_name, q.sql), q.params);
+    // Named SQL texts, not temporaries inside the co_await: sluice/coro.hpp.
+    const std::string_view begin_sql = begin_snapshot_sql(ctx.redshift);
+    co_await ctx.conn.exec(begin_sql);
+    const std::string declare_sql = fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor_name, q.sql);
+    co_await ctx.conn.exec(declare_sql, q.params);
     const std::string fetch_sql = fmt::format("FETCH FORWARD {} FROM {}", fetch, cursor_name);
     for (;;) {
         const auto r = co_await ctx.conn.exec(fetch_sql);
@@ -55,7 +58,8 @@ asio::awaitable<void> read_range(read_context& ctx, std::int64_t lo_ms, std::int
         if (static_cast<std::size_t>(n) < fetch) break;
         co_await throw_if_cancelled();
     }
-    co_await ctx.conn.exec(fmt::format("CLOSE {}; COMMIT", cursor_name));
+    const std::string close_sql = fmt::format("CLOSE {}; COMMIT", cursor_name);
+    co_await ctx.conn.exec(close_sql);
 }
 
 }  // namespace sluice::postgres

@@ -16,6 +16,7 @@
 // types (integers, strings) ignore lookback: there is no meaningful "minus".
 
 #include <optional>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -78,5 +79,8 @@ inline position row_position(const pg::result& r, int row, const std::vector<std
 // Lower bound for a lookback re-read, or nullopt when lookback does not apply.
 std::optional<std::string> lookback_bound(const read_context& ctx, const std::optional<std::string>& stored);
 boost::asio::awaitable<void> deliver(read_context& ctx, batch_ptr b);
+
+// The statement that opens a read's snapshot: Redshift has no REPEATABLE READ READ ONLY.
+std::string_view begin_snapshot_sql(bool redshift);
 
 }  // namespace sluice::postgres

@@ -64,6 +64,10 @@ std::optional<std::string> lookback_bound(const read_context& ctx, const std::op
     return format_timestamp_micros(*micros - lookback_us);
 }
 
+std::string_view begin_snapshot_sql(bool redshift) {
+    return redshift ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+}
+
 asio::awaitable<void> deliver(read_context& ctx, batch_ptr b) {
     ctx.sink.progress()->rows_read += b->rows();
     // Rows arrive in cursor order, so the last row's cursor is the newest: the

@@ -54,8 +54,11 @@ std::vector<column> select_columns(const raw_table& t, const config::table_confi
     }
     if (out.empty()) ctx.fail("no columns left to sync after include_columns/exclude_columns");
     if (tc) {
-        for (const auto& [name, type] : tc->column_types) {
-            auto it = std::find_if(out.begin(), out.end(), [&](const column& c) { return c.name == name; });
+        for (const auto& declared : tc->column_types) {
+            // Not a structured binding: clang 14 cannot capture one in a lambda.
+            const auto& [name, type] = declared;
+            auto it = std::find_if(out.begin(), out.end(),
+                                   [&declared](const column& c) { return c.name == declared.first; });
             if (it == out.end())
                 ctx.fail(fmt::format("column_types names column \"{}\", which is not synced", name));
             it->type = type;  // the declared type wins; values that do not fit fail at read time

@@ -121,7 +121,8 @@ private:
 
 asio::awaitable<http_response> exec(http_client& http, const std::string& sql, const std::string& context,
                                     const std::string& doing) {
-    auto resp = co_await http.request(boost::beast::http::verb::get, exec_target(sql));
+    std::string target = exec_target(sql);  // named: sluice/coro.hpp
+    auto resp = co_await http.request(boost::beast::http::verb::get, std::move(target));
     if (resp.ok()) co_return resp;
     const std::string where = context + ": " + doing + ": HTTP " + std::to_string(resp.status) + " from " +
                               http.origin();

@@ -85,14 +85,19 @@ public:
     asio::awaitable<void> check() override {
         const auto ctx = "questdb source '" + cfg_.name + "'";
         // tables(): cheap, needs no table, and proves the user may read the catalog.
-        const auto resp = co_await questdb::exec(*http_, "tables()", ctx, "checking");
-        questdb::parse_tables(resp.body, ctx + ": checking");
+        // Arguments as named locals, not literals converted inside the co_await: sluice/coro.hpp.
+        const std::string sql = "tables()";
+        const std::string doing = "checking";
+        const auto resp = co_await questdb::exec(*http_, sql, ctx, doing);
+        questdb::parse_tables(resp.body, ctx + ": " + doing);
     }
 
     asio::awaitable<std::vector<table_schema_ptr>> discover() override {
         const auto ctx = "questdb source '" + cfg_.name + "'";
-        const auto resp = co_await questdb::exec(*http_, "tables()", ctx, "listing tables");
-        const auto tables = questdb::parse_tables(resp.body, ctx + ": listing tables");
+        const std::string sql = "tables()";
+        const std::string doing = "listing tables";
+        const auto resp = co_await questdb::exec(*http_, sql, ctx, doing);
+        const auto tables = questdb::parse_tables(resp.body, ctx + ": " + doing);
         std::vector<const questdb::raw_table*> chosen;
         if (cfg_.all_tables) {
             for (const auto& t : tables) {
@@ -111,9 +116,10 @@ public:
         std::vector<table_schema_ptr> out;
         for (const auto* t : chosen) {
             const auto tctx = ctx + " table '" + t->name + "'";
-            const auto r = co_await questdb::exec(*http_, questdb::table_columns_query(t->name), tctx,
-                                                  "reading columns");
-            const auto cols = questdb::parse_table_columns(r.body, tctx + ": reading columns");
+            const std::string columns_sql = questdb::table_columns_query(t->name);
+            const std::string reading = "reading columns";
+            const auto r = co_await questdb::exec(*http_, columns_sql, tctx, reading);
+            const auto cols = questdb::parse_table_columns(r.body, tctx + ": " + reading);
             out.push_back(
                 std::make_shared<const table_schema>(questdb::build_schema(cfg_, *t, cols, table_config(t->name))));
         }

@@ -103,7 +103,7 @@ exec_result exec_response_parser::parse(const std::string& body, std::string_vie
                 have_columns = true;
             }
             batch* target = select ? select(out.columns) : nullptr;
-            dataset_reader reader(out.columns, context, target, finish);
+            dataset_reader reader(out.columns, context, target, finish, body);
             out.rows = reader.read(v);
         } else if (key == "count") {
             out.count = read_int(v, context, key);

@@ -12,6 +12,7 @@ namespace sluice::questdb {
 namespace od = simdjson::ondemand;
 using time_keyset::is_non_finite_text;
 using time_keyset::trim_raw;
+using time_keyset::within;
 
 namespace {
 
@@ -77,7 +78,7 @@ std::size_t dataset_reader::read(od::value dataset) {
 
 void dataset_reader::put_value(od::value v, const exec_column& col, std::size_t row) {
     batch& b = *target_;
-    const std::string_view raw = v.raw_json_token();
+    const std::string_view raw = within(v.raw_json_token(), json_);
     od::json_type type = od::json_type::null;
     if (v.type().get(type)) {
         // Not a JSON value at all: only tolerated for the bare NaN/Infinity of old servers.

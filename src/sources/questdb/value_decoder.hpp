@@ -15,10 +15,11 @@ namespace sluice::questdb {
 
 class dataset_reader {
 public:
-    // `target` null: rows are counted, values skipped.
+    // `target` null: rows are counted, values skipped. `json`: the buffer being parsed
+    // (bounds what an error message may quote).
     dataset_reader(const std::vector<exec_column>& columns, std::string_view context, batch* target,
-                   const exec_response_parser::row_finisher& finish)
-        : columns_(columns), context_(context), target_(target), finish_(finish) {}
+                   const exec_response_parser::row_finisher& finish, std::string_view json)
+        : columns_(columns), context_(context), target_(target), finish_(finish), json_(json) {}
 
     // Returns the number of rows read. Throws data_error for a value that does
     // not fit its column or a row of the wrong width.
@@ -33,6 +34,7 @@ private:
     std::string_view context_;
     batch* target_;
     const exec_response_parser::row_finisher& finish_;
+    std::string_view json_;
     std::string scratch_;  // bytes of a BINARY value
 };
 

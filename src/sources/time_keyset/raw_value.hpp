@@ -2,9 +2,21 @@
 // Raw JSON value text as QuestDB and Druid (both JVM servers) write it, shared
 // by their page decoders so both accept the same spellings.
 
+#include <functional>
 #include <string_view>
 
 namespace sluice::time_keyset {
+
+// simdjson's raw_json_token() of a value in a malformed document may run past the end of
+// the buffer: its length comes from token positions On-Demand has already gone beyond
+// (found by fuzzing: a read far out of bounds while quoting a bad value in an error).
+// Only the part inside `json`, the buffer the document was parsed from, is kept.
+inline std::string_view within(std::string_view raw, std::string_view json) {
+    const std::less<const char*> before;
+    const char* end = json.data() + json.size();
+    if (before(raw.data(), json.data()) || before(end, raw.data())) return {};
+    return raw.substr(0, static_cast<std::size_t>(end - raw.data()));
+}
 
 // simdjson's raw_json_token() keeps the whitespace after a value.
 inline std::string_view trim_raw(std::string_view s) {

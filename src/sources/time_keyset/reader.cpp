@@ -292,7 +292,8 @@ private:
         const auto sql = ctx_.sql.group_sql(column_, g);
         for (std::uint64_t p = 0; p < passes; ++p) {
             const keying how{{}, g.k == tie_group::kind::all ? std::nullopt : std::optional(ci_), passes, p};
-            co_await stream_pass(ctx_, sql, how, emit_, in_group, p + 1 == passes ? past_group : in_group);
+            const auto& then = p + 1 == passes ? past_group : in_group;
+            co_await stream_pass(ctx_, sql, how, emit_, in_group, then);
         }
     }
 
@@ -415,12 +416,15 @@ asio::awaitable<void> read_incremental(read_context& ctx, const std::optional<cu
             if (w >= plan.size()) co_return;
             auto& queue = *queues[w % in_flight];
             const emit_fn into_queue = [&queue](batch_ptr b) -> asio::awaitable<void> {
-                co_await queue.async_send(boost::system::error_code{}, std::move(b), asio::use_awaitable);
+                const boost::system::error_code no_error;  // named: sluice/coro.hpp
+                co_await queue.async_send(no_error, std::move(b), asio::use_awaitable);
             };
             // The first window continues the stored position; every other starts at its own lower bound.
             range_reader reader(ctx, ci, into_queue, stored);
-            co_await reader.run(w == 0 ? pos : std::optional(plan[w].lower), plan[w].upper);
-            co_await queue.async_send(asio::error::eof, batch_ptr{}, asio::use_awaitable);
+            const std::optional<std::int64_t> from = w == 0 ? pos : std::optional(plan[w].lower);
+            co_await reader.run(from, plan[w].upper);
+            batch_ptr end_of_window;
+            co_await queue.async_send(asio::error::eof, std::move(end_of_window), asio::use_awaitable);
         }
     };
     auto deliverer = [&]() -> asio::awaitable<void> {
@@ -441,8 +445,9 @@ asio::awaitable<void> read_incremental(read_context& ctx, const std::optional<cu
     ops.push_back(asio::co_spawn(ex, deliverer(), asio::deferred));
     for (std::size_t i = 0; i < std::min(in_flight, plan.size()); ++i)
         ops.push_back(asio::co_spawn(ex, worker(), asio::deferred));
-    auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(ops))
-                               .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+    auto group = asio::experimental::make_parallel_group(std::move(ops));  // named: sluice/coro.hpp
+    const asio::experimental::wait_for_one_error first_error;
+    auto [order, errors] = co_await group.async_wait(first_error, asio::use_awaitable);
     for (auto i : order)
         if (errors[i]) std::rethrow_exception(errors[i]);
 }
@@ -482,7 +487,8 @@ asio::awaitable<void> read_full(read_context& ctx, std::optional<std::size_t> ti
             co_await throw_if_cancelled();
         }
     }
-    co_await finish_full(ctx, std::make_unique<batch>(ctx.schema), pass_start);
+    auto last = std::make_unique<batch>(ctx.schema);  // named: sluice/coro.hpp
+    co_await finish_full(ctx, std::move(last), pass_start);
 }
 
 asio::awaitable<void> read_between(read_context& ctx, std::int64_t lo_us, std::int64_t hi_us) {

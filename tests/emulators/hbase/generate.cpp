@@ -24,9 +24,15 @@ std::string cell_value(size_t col, int64_t i, Rng& rng) {
   static const char* first[] = {"Ada", "Alan", "Grace", "Linus", "Barbara", "Ken", "Edsger", "Margaret", "Dennis", "Frances"};
   static const char* last[] = {"Lovelace", "Turing", "Hopper", "Torvalds", "Liskov", "Thompson", "Dijkstra", "Hamilton", "Ritchie", "Allen"};
   char buf[128];
+  // Draws are named before use: the order of two rng.next() in one expression is
+  // unspecified (g++ evaluates these right to left, clang left to right, so the data
+  // differed by compiler). The order below is g++'s, which generated the expected values.
   switch (col) {
-    case 0:
-      return std::string(first[rng.next() % 10]) + " " + last[rng.next() % 10];
+    case 0: {
+      const auto l = rng.next() % 10;
+      const auto f = rng.next() % 10;
+      return std::string(first[f]) + " " + last[l];
+    }
     case 1:
       return std::to_string(static_cast<int64_t>(rng.next() % 2000001) - 1000000);
     case 2:
@@ -47,10 +53,12 @@ std::string cell_value(size_t col, int64_t i, Rng& rng) {
     }
     case 5:
       return rng.next() % 2 ? "true" : "false";
-    case 6:
-      std::snprintf(buf, sizeof buf, "{\"id\":%" PRId64 ",\"tag\":\"t%u\",\"score\":%u}", i,
-                    static_cast<unsigned>(rng.next() % 100), static_cast<unsigned>(rng.next() % 1000));
+    case 6: {
+      const auto score = static_cast<unsigned>(rng.next() % 1000);
+      const auto tag = static_cast<unsigned>(rng.next() % 100);
+      std::snprintf(buf, sizeof buf, "{\"id\":%" PRId64 ",\"tag\":\"t%u\",\"score\":%u}", i, tag, score);
       return buf;
+    }
     default: {
       size_t len = 8 + rng.next() % 17;
       std::string out(len, ' ');

@@ -219,7 +219,8 @@ TEST_CASE("sqlite summarize: buckets, ms floors, negative epochs, NULLs, deleted
     f.exec(mark_deleted_sql(rows));
 
     for (std::int64_t w : {1LL, 1000LL, 3'600'000LL, 86'400'000LL, 7LL}) {
-        for (auto [lo, hi] : std::vector<std::pair<std::optional<std::int64_t>, std::int64_t>>{
+        // A pair, not a structured binding: clang 14 cannot capture one (INFO is a lambda).
+        for (const auto& range : std::vector<std::pair<std::optional<std::int64_t>, std::int64_t>>{
                  {std::nullopt, 2'000'000'000'000},
                  {-1, 1},
                  {-2, 0},
@@ -230,6 +231,8 @@ TEST_CASE("sqlite summarize: buckets, ms floors, negative epochs, NULLs, deleted
                  {-62'167'219'200'000, -62'167'219'199'999},
                  {5, 5},
                  {6, 5}}) {
+            const auto lo = range.first;
+            const auto hi = range.second;
             INFO("width " << w << " lo " << (lo ? std::to_string(*lo) : "none") << " hi " << hi);
             CHECK(f.summarize(s, lo, hi, w) == expected(rows, lo, hi, w));
         }

@@ -581,8 +581,10 @@ TEST_CASE("druid reconcile: reread delivers every row of [lo, hi) once, with a s
         const auto all = run(server, batch, 1, std::nullopt, {.synthetic = true});  // a normal sync: the reference keys
         REQUIRE_FALSE(all.error);
         REQUIRE(all.rows == rows);
-        for (const auto& [a, b] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+        // A pair, not a structured binding: clang 14 cannot capture one (CAPTURE is a lambda).
+        for (const auto& range : std::vector<std::pair<std::int64_t, std::int64_t>>{
                  {0, 40}, {5, 6}, {3, 17}, {10, 11}, {39, 100}, {-10, 0}, {12, 12}, {-1000, 1000}}) {
+            const std::int64_t a = range.first, b = range.second;
             CAPTURE(a);
             CAPTURE(b);
             const auto r = reread_via_source(server, batch, true, base_ms + a, base_ms + b);

@@ -2,6 +2,8 @@
 // for the rest, errors that name table, row and cell.
 #include <doctest/doctest.h>
 
+#include <cstdint>
+
 #include "sluice/error.hpp"
 #include "sources/hbase/cell_decoder.hpp"
 #include "sources/hbase/row_mapper.hpp"
@@ -55,6 +57,10 @@ TEST_CASE("cell decoding: text and Bytes.toBytes encodings") {
     CHECK(decode(value_type::timestamp, std::string("\x00\x00\x01\x8c\xc2\x51\xf3\x1c", 8), b)->i ==
           1704067199772000);
     CHECK_FALSE(decode(value_type::timestamp, "yesterday", b));
+    // Millis beyond what 64-bit microseconds hold (found by fuzzing: the * 1000 overflowed).
+    CHECK_FALSE(decode(value_type::timestamp, "9223372036854775807", b));
+    CHECK_FALSE(decode(value_type::timestamp, std::string("\x34\x2d\x0d\x34\x34\x32\x03\x00", 8), b));
+    CHECK(decode(value_type::timestamp, "-9223372036854775", b)->i == -9223372036854775000);
     CHECK(decode(value_type::string, "h\xc3\xa9", b)->s == "h\xc3\xa9");
     CHECK_FALSE(decode(value_type::string, "\xff\xfe", b));
     CHECK_FALSE(decode(value_type::string, std::string("a\0b", 3), b));
@@ -140,6 +146,29 @@ TEST_CASE("an undecodable cell names table, row and cell, or becomes NULL when c
     row_mapper m(plan.schema, plan.layout);
     m.append("r", cells, b2);
     CHECK(b2.at(0, 1).is_null());
+    CHECK(m.decode_warnings() == 1);
+}
+
+TEST_CASE("a cell timestamp beyond 64-bit microseconds is undecodable, not wrapped") {
+    config::table_config t;
+    t.name = "profile";
+    t.columns = {{"info:age", "age", value_type::int64}};
+    t.cells.other_cells = false;
+    t.scan.include_timestamp = true;
+    auto plan = plan_table(source(), t);
+    const std::vector<cell_view> cells = {{"info:age", "31", INT64_MAX}};
+    batch b(plan.schema);
+    {
+        row_mapper m(plan.schema, plan.layout);
+        CHECK_THROWS_WITH_AS(m.append("r", cells, b), doctest::Contains("cell timestamp"), data_error);
+    }
+    t.cells.null_on_decode_error = true;
+    plan = plan_table(source(), t);
+    batch b2(plan.schema);
+    row_mapper m(plan.schema, plan.layout);
+    m.append("r", cells, b2);
+    CHECK(b2.at(0, 1).i == 31);
+    CHECK(b2.at(0, 2).is_null());
     CHECK(m.decode_warnings() == 1);
 }
 
