@@ -71,7 +71,9 @@ http_config parse_http(context& ctx, const field& f) {
     const auto port_text = colon == std::string::npos ? std::string() : v->substr(colon + 1);
     int port = 0;
     bool port_ok = !port_text.empty() && port_text.size() <= 5;
-    for (char c : port_text) {
+    // At most 5 digits are accumulated: a longer run is refused unread (it overflowed int).
+    for (std::size_t i = 0; port_ok && i < port_text.size(); ++i) {
+        const char c = port_text[i];
         if (c < '0' || c > '9')
             port_ok = false;
         else

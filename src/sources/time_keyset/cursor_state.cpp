@@ -48,6 +48,14 @@ std::optional<cursor_state> decode_cursor(std::string_view json) {
         return true;
     });
     if (!read || !have_mode || (!s.full && !have_col)) return std::nullopt;
+    // Fields of the other mode are dropped, so what is resumed from is exactly what the
+    // next commit writes back (a full cursor has no position, an incremental one no `done`).
+    if (s.full) {
+        s.column.clear();
+        s.t.reset();
+    } else {
+        s.done = false;
+    }
     return s;
 }
 
