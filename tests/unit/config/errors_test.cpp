@@ -259,6 +259,9 @@ log:
     CHECK(has_problem(problems, 6, "log.level", "invalid value 'loud'"));
     CHECK(has_problem(problems, 7, "log.format", "invalid value 'xml'"));
     CHECK(only_problem("http: {listen: localhost}\n" + std::string(minimal_sources)).path == "http.listen");
+    // Many digits are refused without accumulating them into an int (fuzz_config_load: UBSan).
+    CHECK(only_problem("http: {listen: '127.0.0.1:7000777770000'}\n" + std::string(minimal_sources)).path ==
+          "http.listen");
     CHECK(parse_ok("http: {listen: '[::1]:9000'}\n" + std::string(minimal_sources)).http.listen ==
           "[::1]:9000");
 }
