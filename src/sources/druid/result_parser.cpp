@@ -234,8 +234,8 @@ text_result result_parser::parse_text(const http_response& resp, result_format f
             check(v.type().get(t), context, "value");
             if (t == od::json_type::null) {
                 bool is_null = false;
-                const auto consumed = v.is_null().get(is_null);
-                (void)consumed;
+                check(v.is_null().get(is_null), context, "null");
+                if (!is_null) check(simdjson::INCORRECT_TYPE, context, "null");
                 cells.emplace_back(std::nullopt);
             } else if (t == od::json_type::string) {
                 std::string_view s;
@@ -247,10 +247,12 @@ text_result result_parser::parse_text(const http_response& resp, result_format f
                     od::array a;
                     check(v.get_array().get(a), context, "array");
                     check(a.raw_json().get(s), context, "array");
+                    if (!time_keyset::is_valid_json(s)) check(simdjson::TAPE_ERROR, context, "array");
                 } else {
                     od::object o;
                     check(v.get_object().get(o), context, "object");
                     check(o.raw_json().get(s), context, "object");
+                    if (!time_keyset::is_valid_json(s)) check(simdjson::TAPE_ERROR, context, "object");
                 }
                 cells.emplace_back(std::string(s));
             } else {

@@ -9,6 +9,7 @@ namespace sluice::druid {
 
 namespace od = simdjson::ondemand;
 using time_keyset::is_non_finite_text;
+using time_keyset::is_valid_json;
 using time_keyset::trim_raw;
 using time_keyset::within;
 
@@ -32,9 +33,9 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
         bad_value(b, column, row, "invalid JSON value", raw, context);
     }
     if (jt == od::json_type::null) {
+        // type() looks at the first byte only: "nul]" is a broken body, not a NULL.
         bool is_null = false;
-        const auto consumed = v.is_null().get(is_null);  // consumes the literal
-        (void)consumed;
+        if (v.is_null().get(is_null) || !is_null) bad_value(b, column, row, "invalid JSON value", raw, context);
         return b.put_null();
     }
     switch (type.wire) {
@@ -84,7 +85,8 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
         if (jt == od::json_type::array) {
             od::array a;
             std::string_view text;
-            if (v.get_array().get(a) || a.raw_json().get(text)) bad_value(b, column, row, "invalid array", raw, context);
+            if (v.get_array().get(a) || a.raw_json().get(text) || !is_valid_json(text))
+                bad_value(b, column, row, "invalid array", raw, context);
             return b.put_text(value_type::string, trim_raw(text));
         }
         if (jt == od::json_type::number || jt == od::json_type::boolean)
@@ -95,10 +97,12 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
         std::string_view text;
         if (jt == od::json_type::array) {
             od::array a;
-            if (v.get_array().get(a) || a.raw_json().get(text)) bad_value(b, column, row, "invalid array", raw, context);
+            if (v.get_array().get(a) || a.raw_json().get(text) || !is_valid_json(text))
+                bad_value(b, column, row, "invalid array", raw, context);
         } else if (jt == od::json_type::object) {
             od::object o;
-            if (v.get_object().get(o) || o.raw_json().get(text)) bad_value(b, column, row, "invalid object", raw, context);
+            if (v.get_object().get(o) || o.raw_json().get(text) || !is_valid_json(text))
+                bad_value(b, column, row, "invalid object", raw, context);
         } else {
             text = raw;
         }

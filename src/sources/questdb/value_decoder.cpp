@@ -86,9 +86,9 @@ void dataset_reader::put_value(od::value v, const exec_column& col, std::size_t 
         bad_value(col, row, "invalid JSON value", raw);
     }
     if (type == od::json_type::null) {
+        // type() looks at the first byte only: "nul]" is a broken body, not a NULL.
         bool is_null = false;
-        const auto consumed = v.is_null().get(is_null);  // consumes the literal
-        (void)consumed;
+        if (v.is_null().get(is_null) || !is_null) bad_value(col, row, "invalid JSON value", raw);
         return b.put_null();
     }
 
@@ -145,10 +145,12 @@ void dataset_reader::put_value(od::value v, const exec_column& col, std::size_t 
         std::string_view text;
         if (type == od::json_type::array) {
             od::array a;
-            if (v.get_array().get(a) || a.raw_json().get(text)) bad_value(col, row, "invalid array", raw);
+            if (v.get_array().get(a) || a.raw_json().get(text) || !time_keyset::is_valid_json(text))
+                bad_value(col, row, "invalid array", raw);
         } else if (type == od::json_type::object) {
             od::object o;
-            if (v.get_object().get(o) || o.raw_json().get(text)) bad_value(col, row, "invalid object", raw);
+            if (v.get_object().get(o) || o.raw_json().get(text) || !time_keyset::is_valid_json(text))
+                bad_value(col, row, "invalid object", raw);
         } else {
             text = trim_raw(raw);
         }

@@ -5,6 +5,8 @@
 #include <functional>
 #include <string_view>
 
+#include <simdjson.h>
+
 namespace sluice::time_keyset {
 
 // simdjson's raw_json_token() of a value in a malformed document may run past the end of
@@ -30,6 +32,16 @@ inline std::string_view trim_raw(std::string_view s) {
 inline bool is_non_finite_text(std::string_view s) {
     return s == "NaN" || s == "Infinity" || s == "-Infinity" || s == "\"NaN\"" || s == "\"Infinity\"" ||
            s == "\"-Infinity\"";
+}
+
+// Whether the raw text of an array or object value is JSON. On-Demand's raw_json() of a
+// composite value only counts brackets up to the one that closes it and does not validate
+// what lies between (found by fuzzing: `{` + binary garbage + `]` became a json cell);
+// such a value is a broken body, never data. Only composite cells pay for this check.
+inline bool is_valid_json(std::string_view text) {
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element e;
+    return !parser.parse(text.data(), text.size(), true).get(e);
 }
 
 }  // namespace sluice::time_keyset

@@ -241,6 +241,28 @@ TEST_CASE("druid result: quoting a value of a malformed body stays inside the bo
     CHECK(b.rows() == 0);
 }
 
+TEST_CASE("druid result: a json cell must be JSON, a null must be null (found by fuzzing)") {
+    // On-Demand's raw_json() of an object only counts brackets up to the one closing it:
+    // '{' + binary garbage + ']' was stored as a json cell of a body that does not parse.
+    const auto layout = all_types();
+    result_parser p;
+    const std::string garbage_object = std::string("[") + names_row +
+                                       R"(,["2015-09-12T00:47:53.259Z","Talk:\"Main\"",9223372036854775807,-1.5,true,{`)" +
+                                       std::string(7, '\0') + "///./ll,fall,nu]l,ll]]\n";
+    batch b(schema_of(layout));
+    CHECK_THROWS_AS(p.parse_rows(response(garbage_object, false), result_format::array, layout, b, end_row, "t"),
+                    error);
+    CHECK(b.rows() == 0);
+    CHECK_THROWS_AS(p.parse_text(response(garbage_object, false), result_format::array, "t"), error);
+    // type() looks at the first byte only: "nulx" is not a NULL.
+    const auto bad_null = std::string("[") + names_row + "," + types_row +
+                          R"(,["2015-09-12T00:47:53.259Z","p",1,nulx,true,null,null,null]])";
+    batch c(schema_of(layout));
+    CHECK_THROWS_AS(p.parse_rows(response(bad_null), result_format::array, layout, c, end_row, "t"), error);
+    CHECK(c.rows() == 0);
+    CHECK_THROWS_AS(p.parse_text(response(bad_null), result_format::array, "t"), error);
+}
+
 TEST_CASE("druid result: small answers as text") {
     result_parser p;
     const auto r = p.parse_text(response(R"([["EXPR$0"],["BIGINT"],[42]])"), result_format::array, "t");

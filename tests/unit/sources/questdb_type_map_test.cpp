@@ -165,6 +165,18 @@ TEST_CASE("questdb parser: ddl, dml with updated, notice; malformed JSON is tran
     CHECK_THROWS_AS(parse("Not Found"), error);
 }
 
+TEST_CASE("questdb parser: an array cell must be JSON, a null must be null (found by fuzzing the Druid twin)") {
+    // On-Demand's raw_json() of an array only counts brackets up to the one closing it.
+    CHECK_THROWS_AS(parse(one_column("DOUBLE[]", "[[[1,\"x\" ` ///]]")), error);
+    CHECK_THROWS_AS(parse(one_column("DOUBLE[]", "[[{1]]")), error);
+    // type() looks at the first byte only: "nulx" is not a NULL.
+    CHECK_THROWS_AS(parse(one_column("DOUBLE", "[[nulx]]")), error);
+    const auto ok = parse(one_column("DOUBLE[]", "[[[1.5,[2]]],[null]]"));
+    REQUIRE(ok.b->rows() == 2);
+    CHECK(ok.b->at(0, 0).s == "[1.5,[2]]");
+    CHECK(ok.b->at(1, 0).is_null());
+}
+
 TEST_CASE("questdb parser: nm=true uses the caller's columns, a finisher completes rows") {
     std::string body = R"({"dataset":[["a",1],["b",2]],"count":2})";
     body.reserve(body.size() + http_body_padding);
