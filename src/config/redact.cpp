@@ -48,14 +48,20 @@ void scrub_password_assignments(std::string& text) {
         while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
         std::size_t begin = i;
         std::size_t end = i;
-        if (i < text.size() && text[i] == '\'') {
+        if (i < text.size() && (text[i] == '\'' || text[i] == '"')) {
+            // libpq quotes with '; messages and shell lines write password="…". (libpq itself
+            // reads a leading " as part of the value, which this masks as well: found by fuzzing,
+            // `password="\x` kept its password because the scan stopped at the ".)
+            const char quote = text[i];
             begin = end = i + 1;
-            while (end < text.size() && text[end] != '\'') end += text[end] == '\\' ? 2 : 1;
+            while (end < text.size() && text[end] != quote) end += text[end] == '\\' ? 2 : 1;
             end = std::min(end, text.size());
         } else {
+            // A backslash escapes the next byte in libpq's unquoted values ("a\ b" is "a b").
             while (end < text.size() && !is_space(text[end]) && text[end] != '&' && text[end] != '"' &&
                    text[end] != ',' && text[end] != '}')
-                ++end;
+                end += text[end] == '\\' ? 2 : 1;
+            end = std::min(end, text.size());
         }
         if (end > begin && std::string_view(text).substr(begin, end - begin) != mask)
             text.replace(begin, end - begin, mask);

@@ -77,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)codec.peek_list_size(reply);
     std::vector<wire::TRowResult> rows;
     try {
-        codec.reply(reply, [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); });
+        codec.reply("scannerGetList", reply, [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); });
     } catch (const apache::thrift::TException&) {
         return 0;
     }

@@ -47,7 +47,7 @@ template <class Recv>
 void hbase_client::decode(const char* method, std::string_view reply, Recv&& recv) {
     const auto where = conn_.address().describe();
     try {
-        codec_.reply(reply, recv);
+        codec_.reply(method, reply, recv);
     } catch (const wire::IllegalArgument& e) {
         if (is_scanner_call(method))
             throw scanner_lost(fmt::format("{} at {}: IllegalArgument: {}", method, where, first_line(e.message)),

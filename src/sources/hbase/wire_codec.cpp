@@ -27,9 +27,31 @@ wire_codec::wire_codec(bool compact)
       out_(std::make_shared<tt::TMemoryBuffer>(wire_configuration())),
       client_(std::make_unique<wire::HbaseClient>(make_protocol(compact, in_), make_protocol(compact, out_))) {}
 
-std::optional<std::uint32_t> wire_codec::peek_list_size(std::string_view bytes) {
+void wire_codec::observe(std::string_view bytes) {
     in_->resetBuffer(reinterpret_cast<std::uint8_t*>(const_cast<char*>(bytes.data())),
                      static_cast<std::uint32_t>(bytes.size()), tt::TMemoryBuffer::OBSERVE);
+}
+
+void wire_codec::check_reply_name(std::string_view method, std::string_view bytes) {
+    observe(bytes);
+    std::string name;
+    tp::TMessageType type;
+    std::int32_t seqid = 0;
+    client_->getInputProtocol()->readMessageBegin(name, type, seqid);
+    if (name != method)
+        throw tp::TProtocolException(tp::TProtocolException::INVALID_DATA,
+                                     "a reply to '" + name.substr(0, 64) + "' where '" + std::string(method) +
+                                         "' was called");
+}
+
+void wire_codec::check_consumed(std::string_view method) {
+    if (const auto left = in_->available_read(); left != 0)
+        throw tp::TProtocolException(tp::TProtocolException::INVALID_DATA,
+                                     std::to_string(left) + " bytes after the reply to '" + std::string(method) + "'");
+}
+
+std::optional<std::uint32_t> wire_codec::peek_list_size(std::string_view bytes) {
+    observe(bytes);
     auto p = client_->getInputProtocol();
     try {
         std::string name;

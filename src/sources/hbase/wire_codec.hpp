@@ -32,15 +32,17 @@ public:
         return bytes;
     }
 
-    // Parses one reply: `recv` is e.g. [&](wire::HbaseClient& c) { c.recv_getTableNames(names); }.
+    // Parses one reply (exactly the bytes of one message) to the call `method`: `recv` is
+    // e.g. [&](wire::HbaseClient& c) { c.recv_getTableNames(names); }.
     // Throws what the generated code throws: the declared exceptions (IOError,
-    // IllegalArgument), TApplicationException, TProtocolException/TTransportException.
+    // IllegalArgument), TApplicationException, TProtocolException/TTransportException;
+    // and TProtocolException for a reply named after another call or bytes left over.
     template <class Recv>
-    void reply(std::string_view bytes, Recv&& recv) {
-        in_->resetBuffer(reinterpret_cast<std::uint8_t*>(const_cast<char*>(bytes.data())),
-                         static_cast<std::uint32_t>(bytes.size()),
-                         apache::thrift::transport::TMemoryBuffer::OBSERVE);
+    void reply(std::string_view method, std::string_view bytes, Recv&& recv) {
+        check_reply_name(method, bytes);
+        observe(bytes);
         recv(*client_);
+        check_consumed(method);
     }
 
     // For a list-returning call (scannerGetList): the list's size when `bytes` is
@@ -50,6 +52,14 @@ public:
     std::optional<std::uint32_t> peek_list_size(std::string_view bytes);
 
 private:
+    void observe(std::string_view bytes);
+    // The generated recv_X() does not refuse a reply named after another call: it skips
+    // one struct and reads the next as its result (found by fuzzing: the reply then spans
+    // two structs, while the boundary walker delimits one). A reply to another call means
+    // the stream is out of step, never data.
+    void check_reply_name(std::string_view method, std::string_view bytes);
+    void check_consumed(std::string_view method);
+
     std::shared_ptr<apache::thrift::transport::TMemoryBuffer> in_, out_;
     std::unique_ptr<wire::HbaseClient> client_;
 };

@@ -178,6 +178,16 @@ std::optional<cursor_state> decode_cursor(std::string_view json) {
         return true;
     });
     if (!read || !have_mode || (!s.full && !have_c)) return std::nullopt;
+    // Only the cursor's own mode's fields count (encode_cursor writes no others): a stored
+    // cursor carrying the other mode's too (found by fuzzing) resumes as what it re-encodes to.
+    if (s.full) {
+        s.column.clear();
+        s.c.reset();
+    } else {
+        s.pass = 0;
+        s.done = false;
+    }
+    if (s.done) s.k.clear();
     return s;
 }
 

@@ -19,6 +19,12 @@ TEST_CASE("redact scrubs libpq conninfo passwords it was not told about") {
     CHECK(redact(R"({"dsn":"host=db password=abc"})", {}) == R"({"dsn":"host=db password=***"})");
 }
 
+TEST_CASE("redact masks double-quoted and backslash-escaped password values whole (found by fuzzing)") {
+    CHECK(redact(R"(password="with space" user=u)", {}) == R"(password="***" user=u)");
+    CHECK(redact(R"(Pssword="\xAS password="\x)", {}) == R"(Pssword="\xAS password="***)");
+    CHECK(redact(R"(host=db password=a\ b user=u)", {}) == "host=db password=*** user=u");
+}
+
 TEST_CASE("redact scrubs URI userinfo passwords") {
     CHECK(redact("postgres://sync:pa55@db:5432/app", {}) == "postgres://sync:***@db:5432/app");
     CHECK(redact("connect to postgresql://u:p%40ss@h/db failed", {}) ==

@@ -60,6 +60,31 @@ TEST_CASE("bytes that cannot be a Thrift message are rejected, not waited for") 
     CHECK_THROWS_AS(binary_message_size(bad), malformed_message);
 }
 
+TEST_CASE("a reply is accepted only for the call made and only whole (found by fuzzing)") {
+    // scannerGetList's binary reply: an empty list of rows.
+    const auto reply_named = [](std::string_view name) {
+        std::string r("\x80\x01\x00\x02", 4);
+        r += std::string("\x00\x00\x00", 3) + static_cast<char>(name.size()) + std::string(name);
+        r += std::string("\x00\x00\x00\x00", 4);                         // seqid
+        r += std::string("\x0f\x00\x00\x0c\x00\x00\x00\x00\x00", 9);    // field 0: list<struct>[0], stop
+        return r;
+    };
+    wire_codec codec(false);
+    std::vector<wire::TRowResult> rows;
+    const auto recv = [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); };
+    CHECK_NOTHROW(codec.reply("scannerGetList", reply_named("scannerGetList"), recv));
+    CHECK(rows.empty());
+    CHECK(binary_message_size(reply_named("scannerGetList")) == reply_named("scannerGetList").size());
+    // Thrift's generated recv skipped the struct of a reply to another call and read the
+    // next one as its result; the boundary walker (rightly) delimits one struct.
+    CHECK_THROWS_AS(codec.reply("scannerGetList", reply_named("scannerGetLis"), recv),
+                    apache::thrift::protocol::TProtocolException);
+    CHECK_THROWS_AS(codec.reply("scannerGetList", reply_named("getTableNames"), recv),
+                    apache::thrift::protocol::TProtocolException);
+    CHECK_THROWS_AS(codec.reply("scannerGetList", reply_named("scannerGetList") + std::string(1, '\0'), recv),
+                    apache::thrift::protocol::TProtocolException);
+}
+
 TEST_CASE("bytes_increment follows happybase") {
     CHECK(bytes_increment("ab") == "ac");
     CHECK(bytes_increment(std::string("ab\xff", 3)) == "ac");

@@ -137,6 +137,25 @@ TEST_CASE("cursor JSON round trip") {
     CHECK_FALSE(decode_cursor("[1,2]").has_value());
 }
 
+TEST_CASE("a cursor carrying the other mode's fields round-trips as its own mode (found by fuzzing)") {
+    const auto full = decode_cursor(R"({"v":1,"mode":"full","col":"x","c":"5","pass":7})");
+    REQUIRE(full.has_value());
+    CHECK(full->column.empty());
+    CHECK_FALSE(full->c.has_value());
+    CHECK(full->pass == 7);
+    CHECK(decode_cursor(encode_cursor(*full)) == full);
+    const auto inc = decode_cursor(R"({"v":1,"mode":"incremental","col":"ts","c":"2024","pass":9,"done":true,"k":["1"]})");
+    REQUIRE(inc.has_value());
+    CHECK(inc->pass == 0);
+    CHECK_FALSE(inc->done);
+    CHECK(inc->k.size() == 1);
+    CHECK(decode_cursor(encode_cursor(*inc)) == inc);
+    const auto done = decode_cursor(R"({"v":1,"mode":"full","pass":3,"done":true,"k":["1"]})");
+    REQUIRE(done.has_value());
+    CHECK(done->k.empty());
+    CHECK(decode_cursor(encode_cursor(*done)) == done);
+}
+
 TEST_CASE("with_literals writes parameters in as literals, leaving quoted text alone") {
     read_query q;
     q.sql = R"(SELECT "a$1" FROM "t$2" WHERE ("c", "k") > ($1::timestamptz, $2) AND x = '$1' AND y = $10)";
