@@ -233,32 +233,18 @@ text_result result_parser::parse_text(const http_response& resp, result_format f
             od::json_type t = od::json_type::null;
             check(v.type().get(t), context, "value");
             if (t == od::json_type::null) {
-                bool is_null = false;
-                check(v.is_null().get(is_null), context, "null");
-                if (!is_null) check(simdjson::INCORRECT_TYPE, context, "null");
+                if (!time_keyset::consume_null(v)) check(simdjson::INCORRECT_TYPE, context, "null");
                 cells.emplace_back(std::nullopt);
             } else if (t == od::json_type::string) {
                 std::string_view s;
                 check(v.get_string().get(s), context, "string");
                 cells.emplace_back(std::string(s));
             } else if (t == od::json_type::array || t == od::json_type::object) {
-                std::string_view s;
-                if (t == od::json_type::array) {
-                    od::array a;
-                    check(v.get_array().get(a), context, "array");
-                    check(a.raw_json().get(s), context, "array");
-                    if (!time_keyset::is_valid_json(s)) check(simdjson::TAPE_ERROR, context, "array");
-                } else {
-                    od::object o;
-                    check(v.get_object().get(o), context, "object");
-                    check(o.raw_json().get(s), context, "object");
-                    if (!time_keyset::is_valid_json(s)) check(simdjson::TAPE_ERROR, context, "object");
-                }
-                cells.emplace_back(std::string(s));
+                const auto s = time_keyset::composite_json(v, t);
+                if (!s) check(simdjson::TAPE_ERROR, context, t == od::json_type::array ? "array" : "object");
+                cells.emplace_back(std::string(*s));
             } else {
-                std::string_view s = time_keyset::within(v.raw_json_token(), resp.body);
-                while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-                cells.emplace_back(std::string(s));
+                cells.emplace_back(std::string(time_keyset::trim_raw(time_keyset::within(v.raw_json_token(), resp.body))));
             }
         }
         if (index == 1 && out.types.empty()) {

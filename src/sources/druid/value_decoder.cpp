@@ -9,7 +9,8 @@ namespace sluice::druid {
 
 namespace od = simdjson::ondemand;
 using time_keyset::is_non_finite_text;
-using time_keyset::is_valid_json;
+using time_keyset::composite_json;
+using time_keyset::consume_null;
 using time_keyset::trim_raw;
 using time_keyset::within;
 
@@ -33,9 +34,7 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
         bad_value(b, column, row, "invalid JSON value", raw, context);
     }
     if (jt == od::json_type::null) {
-        // type() looks at the first byte only: "nul]" is a broken body, not a NULL.
-        bool is_null = false;
-        if (v.is_null().get(is_null) || !is_null) bad_value(b, column, row, "invalid JSON value", raw, context);
+        if (!consume_null(v)) bad_value(b, column, row, "invalid JSON value", raw, context);
         return b.put_null();
     }
     switch (type.wire) {
@@ -83,30 +82,21 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
         // A multi-value string column comes as an array; numbers/booleans where
         // text is declared keep their JSON text.
         if (jt == od::json_type::array) {
-            od::array a;
-            std::string_view text;
-            if (v.get_array().get(a) || a.raw_json().get(text) || !is_valid_json(text))
-                bad_value(b, column, row, "invalid array", raw, context);
-            return b.put_text(value_type::string, trim_raw(text));
+            const auto text = composite_json(v, jt);
+            if (!text) bad_value(b, column, row, "invalid array", raw, context);
+            return b.put_text(value_type::string, trim_raw(*text));
         }
         if (jt == od::json_type::number || jt == od::json_type::boolean)
             return b.put_text(value_type::string, trim_raw(raw));
         bad_value(b, column, row, "not a string", raw, context);
     }
     case wire_kind::json: {
-        std::string_view text;
-        if (jt == od::json_type::array) {
-            od::array a;
-            if (v.get_array().get(a) || a.raw_json().get(text) || !is_valid_json(text))
-                bad_value(b, column, row, "invalid array", raw, context);
-        } else if (jt == od::json_type::object) {
-            od::object o;
-            if (v.get_object().get(o) || o.raw_json().get(text) || !is_valid_json(text))
-                bad_value(b, column, row, "invalid object", raw, context);
-        } else {
-            text = raw;
+        if (jt == od::json_type::array || jt == od::json_type::object) {
+            const auto text = composite_json(v, jt);
+            if (!text) bad_value(b, column, row, jt == od::json_type::array ? "invalid array" : "invalid object", raw, context);
+            return b.put_text(value_type::json, trim_raw(*text));
         }
-        return b.put_text(value_type::json, trim_raw(text));
+        return b.put_text(value_type::json, trim_raw(raw));
     }
     }
     bad_value(b, column, row, "unhandled type", raw, context);

@@ -86,9 +86,7 @@ void dataset_reader::put_value(od::value v, const exec_column& col, std::size_t 
         bad_value(col, row, "invalid JSON value", raw);
     }
     if (type == od::json_type::null) {
-        // type() looks at the first byte only: "nul]" is a broken body, not a NULL.
-        bool is_null = false;
-        if (v.is_null().get(is_null) || !is_null) bad_value(col, row, "invalid JSON value", raw);
+        if (!time_keyset::consume_null(v)) bad_value(col, row, "invalid JSON value", raw);
         return b.put_null();
     }
 
@@ -142,19 +140,12 @@ void dataset_reader::put_value(od::value v, const exec_column& col, std::size_t 
         bad_value(col, row, "not a string", raw);
     }
     case wire_kind::json: {
-        std::string_view text;
-        if (type == od::json_type::array) {
-            od::array a;
-            if (v.get_array().get(a) || a.raw_json().get(text) || !time_keyset::is_valid_json(text))
-                bad_value(col, row, "invalid array", raw);
-        } else if (type == od::json_type::object) {
-            od::object o;
-            if (v.get_object().get(o) || o.raw_json().get(text) || !time_keyset::is_valid_json(text))
-                bad_value(col, row, "invalid object", raw);
-        } else {
-            text = trim_raw(raw);
+        if (type == od::json_type::array || type == od::json_type::object) {
+            const auto text = time_keyset::composite_json(v, type);
+            if (!text) bad_value(col, row, type == od::json_type::array ? "invalid array" : "invalid object", raw);
+            return b.put_text(value_type::json, trim_raw(*text));
         }
-        return b.put_text(value_type::json, trim_raw(text));
+        return b.put_text(value_type::json, trim_raw(raw));
     }
     case wire_kind::binary: {
         // QuestDB sends [] for every BINARY value (content is not exported): NULL.

@@ -3,6 +3,7 @@
 // by their page decoders so both accept the same spellings.
 
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include <simdjson.h>
@@ -34,14 +35,34 @@ inline bool is_non_finite_text(std::string_view s) {
            s == "\"-Infinity\"";
 }
 
-// Whether the raw text of an array or object value is JSON. On-Demand's raw_json() of a
-// composite value only counts brackets up to the one that closes it and does not validate
-// what lies between (found by fuzzing: `{` + binary garbage + `]` became a json cell);
-// such a value is a broken body, never data. Only composite cells pay for this check.
-inline bool is_valid_json(std::string_view text) {
+// The raw text of an array or object value (`type` is what v.type() said), nullopt when it
+// is not JSON. On-Demand's raw_json() of a composite only counts brackets up to the one that
+// closes it and does not validate what lies between (found by fuzzing: `{` + binary garbage
+// + `]` became a json cell), so the text is parsed once more; such a value is a broken body,
+// never data. Only composite cells pay for the check.
+inline std::optional<std::string_view> composite_json(simdjson::ondemand::value v,
+                                                      simdjson::ondemand::json_type type) {
+    std::string_view text;
+    if (type == simdjson::ondemand::json_type::array) {
+        simdjson::ondemand::array a;
+        if (v.get_array().get(a) || a.raw_json().get(text)) return std::nullopt;
+    } else if (type == simdjson::ondemand::json_type::object) {
+        simdjson::ondemand::object o;
+        if (v.get_object().get(o) || o.raw_json().get(text)) return std::nullopt;
+    } else {
+        return std::nullopt;
+    }
     thread_local simdjson::dom::parser parser;
     simdjson::dom::element e;
-    return !parser.parse(text.data(), text.size(), true).get(e);
+    if (parser.parse(text.data(), text.size(), true).get(e)) return std::nullopt;
+    return text;
+}
+
+// Consumes a value whose type() said null; true only for the literal itself (type() looks
+// at the first byte only: "nulx" is a broken body, not a NULL).
+inline bool consume_null(simdjson::ondemand::value v) {
+    bool is_null = false;
+    return !v.is_null().get(is_null) && is_null;
 }
 
 }  // namespace sluice::time_keyset
