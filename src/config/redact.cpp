@@ -45,7 +45,9 @@ void scrub_password_assignments(std::string& text) {
             continue;
         }
         ++i;
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+        // libpq skips any whitespace after '=' ("password=\r\nx" is x): found by fuzzing,
+        // stopping at a \r kept such a password.
+        while (i < text.size() && is_space(text[i])) ++i;
         std::size_t begin = i;
         std::size_t end = i;
         if (i < text.size() && (text[i] == '\'' || text[i] == '"')) {

@@ -6,6 +6,7 @@
 #include "sluice/pg/connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -74,6 +75,12 @@ connection::connection(asio::any_io_executor ex) : ex_(std::move(ex)) {}
 connection::~connection() { close(); }
 
 bool connection::connected() const noexcept { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+
+bool connection::reusable() const noexcept {
+    if (!connected() || PQtransactionStatus(conn_) != PQTRANS_IDLE || PQisBusy(conn_)) return false;
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    return p.fd >= 0 && ::poll(&p, 1, 0) == 0;
+}
 
 int connection::server_version() const noexcept { return conn_ ? PQserverVersion(conn_) : 0; }
 

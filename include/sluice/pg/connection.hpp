@@ -113,6 +113,10 @@ public:
     boost::asio::awaitable<bool> copy_out_next(copy_row& row);
 
     bool connected() const noexcept;
+    // Safe to hand to the next user: connected, outside any transaction or COPY,
+    // and the server has sent nothing unasked (a termination notice or EOF, e.g.
+    // idle_session_timeout or a restart, makes the socket readable).
+    bool reusable() const noexcept;
     bool is_redshift() const noexcept { return redshift_; }
     int server_version() const noexcept;  // PQserverVersion
     void close() noexcept;

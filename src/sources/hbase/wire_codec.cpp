@@ -1,5 +1,8 @@
 #include "sources/hbase/wire_codec.hpp"
 
+#include <algorithm>
+#include <climits>
+
 #include <thrift/TConfiguration.h>
 
 namespace sluice::hbase {
@@ -15,7 +18,31 @@ std::shared_ptr<apache::thrift::TConfiguration> wire_configuration() {
     return std::make_shared<apache::thrift::TConfiguration>(1 << 30, 1 << 30);
 }
 
-std::shared_ptr<tp::TProtocol> make_protocol(bool compact, std::shared_ptr<tt::TMemoryBuffer> buf) {
+// Thrift sizes a string or a list's vector from the length the message declares
+// before reading a byte of it, checked only against the 1 GiB message limit (and a
+// list of structs not at all: their minimum size counts as 0). A 42-byte reply
+// declaring 0x0f00000c rows made it allocate 30 GB (found by fuzzing). A reply is
+// exactly the bytes received, and every element takes at least one, so no length may
+// exceed the reply's size. The limits are protected members of both protocols.
+template <class Protocol>
+class bounded_protocol : public Protocol {
+public:
+    using Protocol::Protocol;
+    void limit(std::int32_t n) {
+        this->string_limit_ = n;
+        this->container_limit_ = n;
+    }
+};
+
+template <class Protocol>
+std::shared_ptr<tp::TProtocol> make_input(std::shared_ptr<tt::TMemoryBuffer> buf,
+                                          std::function<void(std::int32_t)>& limit) {
+    auto p = std::make_shared<bounded_protocol<Protocol>>(std::move(buf));
+    limit = [raw = p.get()](std::int32_t n) { raw->limit(n); };
+    return p;
+}
+
+std::shared_ptr<tp::TProtocol> make_output(bool compact, std::shared_ptr<tt::TMemoryBuffer> buf) {
     if (compact) return std::make_shared<tp::TCompactProtocolT<tt::TMemoryBuffer>>(std::move(buf));
     return std::make_shared<tp::TBinaryProtocolT<tt::TMemoryBuffer>>(std::move(buf));
 }
@@ -24,12 +51,17 @@ std::shared_ptr<tp::TProtocol> make_protocol(bool compact, std::shared_ptr<tt::T
 
 wire_codec::wire_codec(bool compact)
     : in_(std::make_shared<tt::TMemoryBuffer>(wire_configuration())),
-      out_(std::make_shared<tt::TMemoryBuffer>(wire_configuration())),
-      client_(std::make_unique<wire::HbaseClient>(make_protocol(compact, in_), make_protocol(compact, out_))) {}
+      out_(std::make_shared<tt::TMemoryBuffer>(wire_configuration())) {
+    auto input = compact ? make_input<tp::TCompactProtocolT<tt::TMemoryBuffer>>(in_, limit_input_)
+                         : make_input<tp::TBinaryProtocolT<tt::TMemoryBuffer>>(in_, limit_input_);
+    client_ = std::make_unique<wire::HbaseClient>(std::move(input), make_output(compact, out_));
+}
 
 void wire_codec::observe(std::string_view bytes) {
     in_->resetBuffer(reinterpret_cast<std::uint8_t*>(const_cast<char*>(bytes.data())),
                      static_cast<std::uint32_t>(bytes.size()), tt::TMemoryBuffer::OBSERVE);
+    // At least 1: 0 means "no limit" to Thrift.
+    limit_input_(static_cast<std::int32_t>(std::clamp<std::size_t>(bytes.size(), 1, INT32_MAX)));
 }
 
 void wire_codec::check_reply_name(std::string_view method, std::string_view bytes) {

@@ -3,6 +3,8 @@
 // call into a memory buffer, recv_X() parses a reply from one. The gateway
 // connection moves the bytes, so no Thrift transport ever touches a socket.
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +64,7 @@ private:
 
     std::shared_ptr<apache::thrift::transport::TMemoryBuffer> in_, out_;
     std::unique_ptr<wire::HbaseClient> client_;
+    std::function<void(std::int32_t)> limit_input_;  // string and container sizes, per reply
 };
 
 }  // namespace sluice::hbase

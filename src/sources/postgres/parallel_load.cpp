@@ -130,7 +130,7 @@ asio::awaitable<void> read_range(read_context& ctx, pg::connection& conn, load_s
 }  // namespace
 
 asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<cursor_state>& saved,
-                                         const connect_fn& connect, std::size_t extra_connections) {
+                                         pg::pool& pool, std::vector<pg::pool::slot> extra) {
     const auto& s = *ctx.schema;
     cursor_state state;
     state.column = s.columns[*s.cursor_column].name;
@@ -164,7 +164,9 @@ asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<
     std::vector<std::size_t> todo;
     for (std::size_t i = 0; i < state.load->ranges.size(); ++i)
         if (!state.load->ranges[i].done) todo.push_back(i);
-    const std::size_t workers = std::max<std::size_t>(1, std::min({planned, extra_connections + 1, todo.size()}));
+    const std::size_t workers = std::max<std::size_t>(1, std::min({planned, extra.size() + 1, todo.size()}));
+    // Slots this load cannot use go back to the other tables now.
+    while (extra.size() + 1 > workers) extra.pop_back();
     spdlog::info("{}: initial load in {} key ranges ({} to read) on {} connections", s.qualified_name(),
                  state.load->ranges.size(), todo.size(), workers);
 
@@ -180,13 +182,13 @@ asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<
             co_await read_ranges(first);
             co_return;
         }
-        pg::connection conn(ex);
-        co_await connect(conn);
-        co_await conn.exec(begin_sql);
+        auto conn = co_await pool.open(std::move(extra[w - 1]));
+        co_await conn->exec(begin_sql);
         const std::string import = "SET TRANSACTION SNAPSHOT " + pg::connection::quote_literal(snapshot);
-        co_await conn.exec(import);
-        co_await read_ranges(conn);
-        co_await conn.exec(commit_sql);
+        co_await conn->exec(import);
+        co_await read_ranges(*conn);
+        co_await conn->exec(commit_sql);
+        conn.keep();
     };
     using op_type = decltype(asio::co_spawn(ex, worker(0), asio::deferred));
     std::vector<op_type> ops;

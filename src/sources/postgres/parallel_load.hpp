@@ -30,13 +30,11 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "sluice/pg/pool.hpp"
 #include "sources/postgres/cursor_state.hpp"
 #include "sources/postgres/reader.hpp"
 
 namespace sluice::postgres {
-
-// Opens a fresh connection to the table's source (the workers' connections).
-using connect_fn = std::function<boost::asio::awaitable<void>(pg::connection&)>;
 
 // A table must hold at least this many batches per worker before an initial
 // load is split: smaller loads finish before the extra connections pay off.
@@ -53,9 +51,9 @@ bool parallel_load_applies(const read_context& ctx, const std::optional<cursor_s
 // in one).
 std::vector<load_range> split_key_range(std::int64_t min, std::int64_t max, std::size_t n);
 
-// `extra_connections`: how many connections besides ctx.conn it may open
+// `extra`: slots of the source's pool for connections besides ctx.conn
 // (max_parallel_workers - 1 at most, fewer when the source's budget is short).
 boost::asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<cursor_state>& saved,
-                                                const connect_fn& connect, std::size_t extra_connections);
+                                                pg::pool& pool, std::vector<pg::pool::slot> extra);
 
 }  // namespace sluice::postgres

@@ -1,6 +1,7 @@
-// postgres_source: check / discover / sync. Each sync() opens its own
-// connection (tables sync concurrently) and drops it when done or on any
-// failure, which also rolls back the snapshot transaction and its cursor.
+// postgres_source: check / discover / sync. Each operation leases a connection
+// of the source's shared pool (tables sync concurrently, max_connections over
+// all of them) and hands it back only when it ended cleanly; any failure closes
+// it, which also rolls back the snapshot transaction and its cursor.
 
 #include "sources/postgres/postgres_source.hpp"
 
@@ -8,7 +9,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "sluice/async_semaphore.hpp"
 #include "sluice/error.hpp"
 #include "sluice/pg/connection.hpp"
 #include "sluice/progress.hpp"
@@ -17,6 +17,7 @@
 #include "sources/postgres/reader.hpp"
 #include "sources/postgres/type_map.hpp"
 #include "sources/postgres/schema_builder.hpp"
+#include "sources/postgres/shared_pool.hpp"
 
 namespace sluice {
 
@@ -29,46 +30,43 @@ public:
     postgres_source(config::source_config cfg, asio::any_io_executor ex)
         : cfg_(std::move(cfg)),
           ex_(std::move(ex)),
-          connections_(ex_, static_cast<std::size_t>(std::max(1, cfg_.max_connections))) {}
+          pool_(postgres::shared_pool(cfg_, ex_)) {}
 
     asio::awaitable<void> check() override {
-        auto token = co_await connections_.acquire();
-        pg::connection conn(ex_);
         std::exception_ptr failure;
         try {
-            co_await connect(conn);
+            // A fresh connection, not a pooled one: check proves the server accepts new ones.
+            auto slot = co_await pool_->acquire_slot();
+            pg::connection conn(ex_);
+            co_await conn.connect(cfg_.dsn, cfg_.password, cfg_.timeout);
             const std::string_view probe = "SELECT 1";  // named: sluice/coro.hpp
             co_await conn.exec(probe);
         } catch (...) {
             failure = with_context(std::current_exception(), "checking");
         }
-        conn.close();
         if (failure) std::rethrow_exception(failure);
     }
 
     asio::awaitable<std::vector<table_schema_ptr>> discover() override {
-        auto token = co_await connections_.acquire();
-        pg::connection conn(ex_);
         std::vector<postgres::raw_table> tables;
         std::exception_ptr failure;
         try {
-            co_await connect(conn);
-            tables = co_await postgres::read_catalog(conn, cfg_.schema);
+            auto conn = co_await pool_->acquire();
+            tables = co_await postgres::read_catalog(*conn, cfg_.schema);
+            conn.keep();
         } catch (...) {
             failure = with_context(std::current_exception(), "discovering tables");
         }
-        conn.close();
         if (failure) std::rethrow_exception(failure);
         co_return build(tables);
     }
 
     asio::awaitable<void> sync(table_schema_ptr schema, std::optional<std::string> cursor,
                                batch_sink& sink) override {
-        auto token = co_await connections_.acquire();
-        pg::connection conn(ex_);
         std::exception_ptr failure;
         try {
-            co_await connect(conn);
+            auto lease = co_await pool_->acquire();
+            pg::connection& conn = *lease;
             auto ctx = make_read_context(conn, schema, sink);
             std::optional<std::int64_t> estimate;
             if (!conn.is_redshift()) {
@@ -85,24 +83,23 @@ public:
             if (postgres::parallel_load_applies(ctx, saved, estimate)) {
                 // Extra connections only while the source's budget has them free:
                 // a load never starves the other tables' syncs of connections.
-                std::vector<async_semaphore::guard> extra;
+                std::vector<pg::pool::slot> extra;
                 while (extra.size() + 1 < static_cast<std::size_t>(ctx.settings.max_parallel_workers)) {
-                    auto t = connections_.try_acquire();
-                    if (!t) break;
-                    extra.push_back(std::move(*t));
+                    auto s = pool_->try_reserve();
+                    if (!s) break;
+                    extra.push_back(std::move(*s));
                 }
-                const postgres::connect_fn open = [this](pg::connection& c) { return connect(c); };
-                co_await postgres::read_parallel_load(ctx, saved, open, extra.size());
+                co_await postgres::read_parallel_load(ctx, saved, *pool_, std::move(extra));
             } else if (schema->synthetic_key && schema->mode == sync_mode::incremental) {
                 co_await postgres::read_groups(ctx, saved);
             } else {
                 co_await postgres::read_keyset(ctx, saved);
             }
+            lease.keep();
         } catch (...) {
             failure = with_context(std::current_exception(), schema->qualified_name() + ": reading");
         }
-        // Dropping the connection ends the transaction and its server-side cursor.
-        conn.close();
+        // On failure the lease closed the connection: that ends the transaction and its server-side cursor.
         if (failure) std::rethrow_exception(failure);
     }
 
@@ -112,42 +109,38 @@ public:
     }
 
     asio::awaitable<std::vector<bucket_stats>> summarize(table_schema_ptr schema, bucket_query q) override {
-        auto token = co_await connections_.acquire();
-        pg::connection conn(ex_);
         std::vector<bucket_stats> out;
         std::exception_ptr failure;
         try {
-            co_await connect(conn);
-            out = co_await postgres::summarize(conn, *schema, q);
+            auto conn = co_await pool_->acquire();
+            out = co_await postgres::summarize(*conn, *schema, q);
+            conn.keep();
         } catch (...) {
             failure = with_context(std::current_exception(), schema->qualified_name() + ": summarizing");
         }
-        conn.close();
         if (failure) std::rethrow_exception(failure);
         co_return out;
     }
 
     asio::awaitable<void> reread(table_schema_ptr schema, std::int64_t lo_ms, std::int64_t hi_ms,
                                  batch_sink& sink) override {
-        auto token = co_await connections_.acquire();
-        pg::connection conn(ex_);
         std::exception_ptr failure;
         try {
-            co_await connect(conn);
-            auto ctx = make_read_context(conn, schema, sink);
+            auto conn = co_await pool_->acquire();
+            auto ctx = make_read_context(*conn, schema, sink);
             co_await postgres::read_range(ctx, lo_ms, hi_ms);
+            conn.keep();
         } catch (...) {
             failure = with_context(std::current_exception(), schema->qualified_name() + ": re-reading");
         }
-        conn.close();
         if (failure) std::rethrow_exception(failure);
     }
 
-private:
-    asio::awaitable<void> connect(pg::connection& conn) {
-        co_await conn.connect(cfg_.dsn, cfg_.password, cfg_.timeout);
-    }
+    // Backends left idle by this instance close now, not when the pool's timer fires;
+    // other instances of the source (daemon tasks) simply open new ones if they need them.
+    void close() override { pool_->close_idle(); }
 
+private:
     // Prefixes libpq errors with which source (and table) was being worked on;
     // data errors and cancellation pass through unchanged.
     std::exception_ptr with_context(std::exception_ptr e, const std::string& doing) const {
@@ -201,7 +194,7 @@ private:
 
     config::source_config cfg_;
     asio::any_io_executor ex_;
-    async_semaphore connections_;  // max_connections, over all of this source's work
+    std::shared_ptr<pg::pool> pool_;  // max_connections, over all instances of this source
 };
 
 }  // namespace

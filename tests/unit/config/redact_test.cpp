@@ -74,6 +74,12 @@ TEST_CASE("redact masks a password that is a prefix or suffix of a longer secret
     CHECK(redact("questpass, pass, passport", {"pass", "questpass"}) == "***, ***, passport");
 }
 
+TEST_CASE("redact masks a password after any whitespace following '='") {
+    // libpq reads "password=\r\n\vs3cret" as s3cret (fuzz finding of dsn_secrets).
+    CHECK(redact("host=h password=\r\n\vs3cret user=u", {}) == "host=h password=\r\n\v*** user=u");
+    CHECK(redact(std::string("password=\r\x01\0\\\r", 14), {}) == "password=\r***");
+}
+
 TEST_CASE("redact: an empty password never masks anything") {
     CHECK(redact("", {""}) == "");
     CHECK(redact("any text at all", {""}) == "any text at all");

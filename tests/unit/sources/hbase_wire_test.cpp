@@ -85,6 +85,29 @@ TEST_CASE("a reply is accepted only for the call made and only whole (found by f
                     apache::thrift::protocol::TProtocolException);
 }
 
+TEST_CASE("a list declaring more elements than the reply has bytes is refused before allocating (fuzzing)") {
+    // scannerGetList's binary reply declaring 0x0f00000c rows in 42 bytes: Thrift sized
+    // the vector from the count (30 GB) before reading one row.
+    std::string r("\x80\x01\x00\x02\x00\x00\x00\x0e", 8);
+    r += "scannerGetList";
+    r += std::string("\x00\x00\x00\x00", 4);
+    r += std::string("\x0f\x00\x00\x0c\x0f\x00\x00\x0c\x00\x00\x00\x00\x00\x00\x00", 15);
+    for (bool compact : {false, true}) {
+        wire_codec codec(compact);
+        std::vector<wire::TRowResult> rows;
+        CHECK_THROWS_AS(codec.reply("scannerGetList", r, [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); }),
+                        apache::thrift::TException);
+        CHECK(rows.empty());
+    }
+    // The codec still decodes a well-formed reply afterwards.
+    wire_codec codec(false);
+    std::string ok("\x80\x01\x00\x02\x00\x00\x00\x0e", 8);
+    ok += "scannerGetList";
+    ok += std::string("\x00\x00\x00\x00\x0f\x00\x00\x0c\x00\x00\x00\x00\x00", 13);
+    std::vector<wire::TRowResult> rows;
+    CHECK_NOTHROW(codec.reply("scannerGetList", ok, [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); }));
+}
+
 TEST_CASE("bytes_increment follows happybase") {
     CHECK(bytes_increment("ab") == "ac");
     CHECK(bytes_increment(std::string("ab\xff", 3)) == "ac");
