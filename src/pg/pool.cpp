@@ -20,7 +20,7 @@ pool::pool(asio::any_io_executor ex, pool_settings settings)
       slots_(ex_, std::max<std::size_t>(1, settings_.max_connections)),
       reaper_(ex_) {}
 
-pool::~pool() { close_idle(); }
+pool::~pool() { reaper_.cancel(); }
 
 pool::lease::~lease() {
     if (!owner_) return;  // moved from
@@ -31,7 +31,11 @@ pool::lease::~lease() {
     // slot_ is released after this body: the connection is idle before anyone can take the slot.
 }
 
-asio::awaitable<pool::slot> pool::acquire_slot() { co_return co_await slots_.acquire(); }
+asio::awaitable<pool::lease> pool::acquire_new() {
+    auto s = co_await slots_.acquire();
+    auto conn = co_await connect_new();
+    co_return lease(shared_from_this(), std::move(conn), std::move(s));
+}
 
 asio::awaitable<pool::lease> pool::acquire() {
     auto s = co_await slots_.acquire();
@@ -39,23 +43,27 @@ asio::awaitable<pool::lease> pool::acquire() {
 }
 
 asio::awaitable<pool::lease> pool::open(slot s) {
-    std::unique_ptr<connection> conn;
-    {
-        std::lock_guard lock(mutex_);
-        // Most recently used first: its caches are warmest, and the oldest ones
-        // are left to age out when fewer connections are needed.
-        while (!idle_.empty() && !conn) {
-            auto c = std::move(idle_.back().conn);
-            idle_.pop_back();
-            if (c->reusable()) conn = std::move(c);
-        }
-    }
-    if (!conn) {
-        conn = std::make_unique<connection>(ex_);
-        co_await conn->connect(settings_.conninfo, settings_.password, settings_.connect_timeout);
-        ++opened_;
-    }
+    auto conn = take_idle();
+    if (!conn) conn = co_await connect_new();
     co_return lease(shared_from_this(), std::move(conn), std::move(s));
+}
+
+std::unique_ptr<connection> pool::take_idle() {
+    std::lock_guard lock(mutex_);
+    // Most recently used first: its caches are warmest, and the oldest ones are
+    // left to age out when fewer connections are needed.
+    while (!idle_.empty()) {
+        auto c = std::move(idle_.back().conn);
+        idle_.pop_back();
+        if (c->reusable()) return c;
+    }
+    return nullptr;
+}
+
+asio::awaitable<std::unique_ptr<connection>> pool::connect_new() {
+    auto conn = std::make_unique<connection>(ex_);
+    co_await conn->connect(settings_.conninfo, settings_.password, settings_.connect_timeout);
+    co_return conn;
 }
 
 void pool::give_back(std::unique_ptr<connection> conn) noexcept {
@@ -78,7 +86,7 @@ void pool::schedule_reaper() {
         if (!p) return;
         std::lock_guard lock(p->mutex_);
         p->reaper_armed_ = false;
-        if (ec) return;  // cancelled by close_idle()
+        if (ec) return;  // cancelled: the pool is going away
         p->reap(std::chrono::steady_clock::now());
         p->schedule_reaper();
     });
@@ -91,20 +99,6 @@ void pool::reap(std::chrono::steady_clock::time_point now) {
     if (n > 0) spdlog::debug("postgres pool: closing {} connection{} idle for {} s", n, n == 1 ? "" : "s",
                              std::chrono::duration_cast<std::chrono::seconds>(settings_.idle_timeout).count());
     idle_.erase(idle_.begin(), stale);  // oldest first: `since` only grows along the vector
-}
-
-void pool::close_idle() noexcept {
-    std::vector<idle_connection> closing;
-    {
-        std::lock_guard lock(mutex_);
-        closing.swap(idle_);
-        reaper_.cancel();
-    }
-}
-
-std::size_t pool::idle_count() const {
-    std::lock_guard lock(mutex_);
-    return idle_.size();
 }
 
 }  // namespace sluice::pg

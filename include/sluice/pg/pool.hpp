@@ -8,9 +8,9 @@
 // A connection goes back to the pool only when its user says so (lease::keep())
 // and connection::reusable() agrees; every failure path closes it. Idle
 // connections are closed after `idle_timeout` by a timer, so a quiet source does
-// not keep backends open for hours.
+// not keep backends open for hours; the rest close with the pool, when the last
+// source instance using it is gone.
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -70,22 +70,20 @@ public:
 
     // Waits for a slot, then reuses an idle connection or opens one.
     boost::asio::awaitable<lease> acquire();
-    // A slot without a connection (`sluice check` proves a fresh connect works).
-    boost::asio::awaitable<slot> acquire_slot();
+    // Waits for a slot and opens a new connection, never an idle one (`sluice check`
+    // must prove that the server accepts new connections). Closed when the lease ends.
+    boost::asio::awaitable<lease> acquire_new();
     // A slot only if one is free now (extra workers of a parallel load).
     std::optional<slot> try_reserve() { return slots_.try_acquire(); }
     boost::asio::awaitable<lease> open(slot s);
-
-    // Closes every idle connection (the source is being shut down).
-    void close_idle() noexcept;
-    std::size_t idle_count() const;
-    std::size_t opened_count() const noexcept { return opened_.load(); }
 
 private:
     pool(boost::asio::any_io_executor ex, pool_settings settings);
     void give_back(std::unique_ptr<connection> conn) noexcept;
     void schedule_reaper();
     void reap(std::chrono::steady_clock::time_point now);
+    std::unique_ptr<connection> take_idle();
+    boost::asio::awaitable<std::unique_ptr<connection>> connect_new();
 
     struct idle_connection {
         std::unique_ptr<connection> conn;
@@ -99,7 +97,6 @@ private:
     std::vector<idle_connection> idle_;  // most recently used last
     boost::asio::steady_timer reaper_;
     bool reaper_armed_ = false;
-    std::atomic<std::size_t> opened_{0};  // connections ever opened (tests, debug log)
 };
 
 }  // namespace sluice::pg

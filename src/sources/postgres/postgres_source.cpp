@@ -35,12 +35,9 @@ public:
     asio::awaitable<void> check() override {
         std::exception_ptr failure;
         try {
-            // A fresh connection, not a pooled one: check proves the server accepts new ones.
-            auto slot = co_await pool_->acquire_slot();
-            pg::connection conn(ex_);
-            co_await conn.connect(cfg_.dsn, cfg_.password, cfg_.timeout);
+            auto conn = co_await pool_->acquire_new();
             const std::string_view probe = "SELECT 1";  // named: sluice/coro.hpp
-            co_await conn.exec(probe);
+            co_await conn->exec(probe);
         } catch (...) {
             failure = with_context(std::current_exception(), "checking");
         }
@@ -135,10 +132,6 @@ public:
         }
         if (failure) std::rethrow_exception(failure);
     }
-
-    // Backends left idle by this instance close now, not when the pool's timer fires;
-    // other instances of the source (daemon tasks) simply open new ones if they need them.
-    void close() override { pool_->close_idle(); }
 
 private:
     // Prefixes libpq errors with which source (and table) was being worked on;
