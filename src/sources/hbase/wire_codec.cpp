@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
+#include <type_traits>
 
 #include <thrift/TConfiguration.h>
 
@@ -47,6 +49,17 @@ std::shared_ptr<tp::TProtocol> make_output(bool compact, std::shared_ptr<tt::TMe
     return std::make_shared<tp::TBinaryProtocolT<tt::TMemoryBuffer>>(std::move(buf));
 }
 
+// Thrift stores the wire's type byte in its enums unchecked, so a malformed reply leaves
+// an out-of-range value there: loading it as the enum is undefined (UBSan `enum`, found
+// by fuzzing peek_list_size), so the peek compares the stored bytes instead.
+template <class Enum>
+auto wire_value(const Enum& stored) {
+    std::underlying_type_t<Enum> raw;
+    static_assert(sizeof raw == sizeof stored);
+    std::memcpy(&raw, &stored, sizeof raw);
+    return raw;
+}
+
 }  // namespace
 
 wire_codec::wire_codec(bool compact)
@@ -90,12 +103,12 @@ std::optional<std::uint32_t> wire_codec::peek_list_size(std::string_view bytes) 
         tp::TMessageType type;
         std::int32_t seqid = 0;
         p->readMessageBegin(name, type, seqid);
-        if (type != tp::T_REPLY) return std::nullopt;
+        if (wire_value(type) != tp::T_REPLY) return std::nullopt;
         p->readStructBegin(name);
         tp::TType field_type;
         std::int16_t field_id = 0;
         p->readFieldBegin(name, field_type, field_id);
-        if (field_id != 0 || field_type != tp::T_LIST) return std::nullopt;  // a declared exception
+        if (field_id != 0 || wire_value(field_type) != tp::T_LIST) return std::nullopt;  // a declared exception
         tp::TType element_type;
         std::uint32_t size = 0;
         p->readListBegin(element_type, size);

@@ -25,6 +25,15 @@ TEST_CASE("redact masks double-quoted and backslash-escaped password values whol
     CHECK(redact(R"(host=db password=a\ b user=u)", {}) == "host=db password=*** user=u");
 }
 
+TEST_CASE("redact masks a value that starts with a JSON or query delimiter (found by fuzzing)") {
+    // libpq reads "password=}:5" as "}:5"; the scan that stops at `}` for JSON had masked nothing.
+    CHECK(redact("password=}:5 user=u", {}) == "password=*** user=u");
+    CHECK(redact(R"(host=h password=,x\ y)", {}) == "host=h password=***");
+    CHECK(redact(std::string("password=}:5\0\0p3\0=q\"\\X", 22), {}) == "password=***");
+    // A value that merely ends at a delimiter keeps the text around it.
+    CHECK(redact(R"({"dsn":"password=abc","x":1})", {}) == R"({"dsn":"password=***","x":1})");
+}
+
 TEST_CASE("redact scrubs URI userinfo passwords") {
     CHECK(redact("postgres://sync:pa55@db:5432/app", {}) == "postgres://sync:***@db:5432/app");
     CHECK(redact("connect to postgresql://u:p%40ss@h/db failed", {}) ==

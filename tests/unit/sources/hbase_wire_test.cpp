@@ -108,6 +108,20 @@ TEST_CASE("a list declaring more elements than the reply has bytes is refused be
     CHECK_NOTHROW(codec.reply("scannerGetList", ok, [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); }));
 }
 
+TEST_CASE("a peek at a reply with an out-of-range field type declines instead of loading it (fuzzing)") {
+    // Field type byte 36 where scannerGetList's result list should be: Thrift stores it in
+    // enum TType unchecked; the peek compared that enum (undefined, UBSan `enum`).
+    std::string r("\x80\x01\x00\x02\x00\x00\x00\x0e", 8);
+    r += "scannerGetList";
+    r += std::string("\x00\x00\x00\x00\x24\x00\x00\x00\x00\x00\x00\x00\x00", 13);
+    wire_codec codec(false);
+    CHECK_FALSE(codec.peek_list_size(r));
+    std::string ok("\x80\x01\x00\x02\x00\x00\x00\x0e", 8);
+    ok += "scannerGetList";
+    ok += std::string("\x00\x00\x00\x00\x0f\x00\x00\x0c\x00\x00\x00\x03\x00", 13);
+    CHECK(codec.peek_list_size(ok) == 3u);
+}
+
 TEST_CASE("bytes_increment follows happybase") {
     CHECK(bytes_increment("ab") == "ac");
     CHECK(bytes_increment(std::string("ab\xff", 3)) == "ac");
