@@ -50,6 +50,13 @@ bool is_transient(const std::exception_ptr& e);
 boost::asio::awaitable<void> sync_table(source& src, destination& dest, table_schema_ptr schema,
                                         batch_channel& channel, std::shared_ptr<table_progress> progress);
 
+// Returns once every batch sent for this table before it has been handled by the
+// writer (committed, or failed: then `progress` says so). The daemon waits for it
+// before it counts a pass as done, so /status's last_success means committed.
+// Errors are recorded in `progress`.
+boost::asio::awaitable<void> wait_committed(batch_channel& channel, table_schema_ptr schema,
+                                            std::shared_ptr<table_progress> progress);
+
 // After a successful pass, delete and drift detection (reconcile_pass.hpp) of a
 // table whose source supports it, up to now. Errors are recorded in `progress`.
 // Returns nullopt when the source cannot reconcile the table.

@@ -131,6 +131,18 @@ asio::awaitable<void> sync_table(source& src, destination& dest, table_schema_pt
     }
 }
 
+asio::awaitable<void> wait_committed(batch_channel& channel, table_schema_ptr schema,
+                                     std::shared_ptr<table_progress> progress) {
+    try {
+        batch_sink sink(channel, progress);
+        co_await sink.flush(std::move(schema));
+    } catch (...) {
+        auto e = std::current_exception();
+        if (!progress->failed.load()) spdlog::error("{}: waiting for the pass's commits failed: {}", progress->name, describe(e));
+        progress->fail(e);
+    }
+}
+
 asio::awaitable<std::optional<reconcile_report>> reconcile_after_pass(source& src, destination& dest,
                                                                      table_schema_ptr schema, batch_channel& channel,
                                                                      std::shared_ptr<table_progress> progress) {

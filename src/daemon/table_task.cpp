@@ -224,6 +224,9 @@ asio::awaitable<void> table_task::run(task_env& env, discovered_fn on_discovered
         });
         const auto t0 = clock::now();
         co_await sync_table(*src, env.dest, schema, env.channel, progress);
+        // The pass ends when its rows are committed, not when they are queued: last_success
+        // and last_duration_s in /status must not run ahead of the destination.
+        if (!progress->failed.load() && !stop_.load()) co_await wait_committed(env.channel, schema, progress);
         const bool reconcile_due =
             settings.reconcile_interval.count() > 0 &&
             (!last_reconcile_ || clock::now() - *last_reconcile_ >= settings.reconcile_interval);

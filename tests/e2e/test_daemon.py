@@ -150,3 +150,34 @@ def test_bad_listen_address_fails_at_start(sqlite_ctx):
     finally:
         d.kill()
         taken.close()
+
+
+def test_a_pass_counts_as_done_only_once_its_rows_are_committed(ctx):
+    # /status's last_success and passes must not run ahead of the destination: with the
+    # PostgreSQL destination the pass used to be counted when its batches were queued,
+    # and a check right after it found the destination tables still empty.
+    for t in range(6):
+        ctx.sql(f"CREATE TABLE t{t} (id bigint PRIMARY KEY, updated_at timestamptz NOT NULL, v text);"
+                f"INSERT INTO t{t} SELECT i, now() - interval '1 hour', md5(i::text) "
+                f"FROM generate_series(1, 20000) i")
+    port, http = http_cfg()
+    cfg = ctx.config(http=http, defaults={"poll_interval": "1h", "batch_size": 2000},
+                     sources=[ctx.source_cfg()])
+    d = Daemon(cfg, port, ctx.tmp)
+    try:
+        d.start()
+        # Each table's destination row count, taken the moment /status first shows its pass done.
+        seen = {}
+
+        def newly_done():
+            for name, t in d.tables().items():
+                if t["passes"] >= 1 and name not in seen:
+                    seen[name] = _dest_rows(ctx, name.split(".", 1)[1])
+            return len(seen) == 6
+
+        wait_for(newly_done, 60, "every table's first pass", interval=0.005)
+        assert seen == {f"src.t{t}": 20000 for t in range(6)}, seen
+        for t in range(6):
+            ctx.assert_synced(f"t{t}")
+    finally:
+        d.stop()
