@@ -58,6 +58,15 @@ void scrub_password_assignments(std::string& text) {
             begin = end = i + 1;
             while (end < text.size() && text[end] != quote) end += text[end] == '\\' ? 2 : 1;
             end = std::min(end, text.size());
+            // libpq reads `password=""x` as `""x`: when the value goes on after the closing
+            // " (not a space or the delimiter of a message around it), libpq's value up to the
+            // next space is masked too (found by fuzzing: `password=""\x\xAS` kept `""xxAS`).
+            if (const auto after = end + 1; quote == '"' && after < text.size() && !is_space(text[after]) &&
+                                            text[after] != ',' && text[after] != '}' && text[after] != '&') {
+                end = after;
+                while (end < text.size() && !is_space(text[end])) end += text[end] == '\\' ? 2 : 1;
+                end = std::min(end, text.size());
+            }
         } else {
             // A backslash escapes the next byte in libpq's unquoted values ("a\ b" is "a b").
             // The value ends where the message around it goes on (`&` of a URI query, `"`, `,`

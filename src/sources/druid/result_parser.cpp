@@ -244,7 +244,9 @@ text_result result_parser::parse_text(const http_response& resp, result_format f
                 if (!s) check(simdjson::TAPE_ERROR, context, t == od::json_type::array ? "array" : "object");
                 cells.emplace_back(std::string(*s));
             } else {
-                cells.emplace_back(std::string(time_keyset::trim_raw(time_keyset::within(v.raw_json_token(), resp.body))));
+                const auto raw = time_keyset::trim_raw(time_keyset::within(v.raw_json_token(), resp.body));
+                if (!time_keyset::valid_scalar(v, t)) check(simdjson::NUMBER_ERROR, context, "value");
+                cells.emplace_back(std::string(raw));
             }
         }
         if (index == 1 && out.types.empty()) {

@@ -10,6 +10,7 @@ namespace sluice::druid {
 namespace od = simdjson::ondemand;
 using time_keyset::is_non_finite_text;
 using time_keyset::composite_json;
+using time_keyset::valid_scalar;
 using time_keyset::consume_null;
 using time_keyset::trim_raw;
 using time_keyset::within;
@@ -86,8 +87,10 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
             if (!text) bad_value(b, column, row, "invalid array", raw, context);
             return b.put_text(value_type::string, trim_raw(*text));
         }
-        if (jt == od::json_type::number || jt == od::json_type::boolean)
+        if (jt == od::json_type::number || jt == od::json_type::boolean) {
+            if (!valid_scalar(v, jt)) bad_value(b, column, row, "invalid JSON value", raw, context);
             return b.put_text(value_type::string, trim_raw(raw));
+        }
         bad_value(b, column, row, "not a string", raw, context);
     }
     case wire_kind::json: {
@@ -96,6 +99,7 @@ void put_value(batch& b, od::value v, druid_type type, std::string_view column, 
             if (!text) bad_value(b, column, row, jt == od::json_type::array ? "invalid array" : "invalid object", raw, context);
             return b.put_text(value_type::json, trim_raw(*text));
         }
+        if (!valid_scalar(v, jt)) bad_value(b, column, row, "invalid JSON value", raw, context);
         return b.put_text(value_type::json, trim_raw(raw));
     }
     }

@@ -32,7 +32,8 @@ bool is_scanner_call(const char* method) {
 }  // namespace
 
 hbase_client::hbase_client(asio::any_io_executor ex, gateway_address addr)
-    : conn_(std::move(ex), std::move(addr)), codec_(conn_.address().compact) {}
+    : conn_(std::move(ex), std::move(addr)),
+      codec_(conn_.address().compact, !conn_.address().framed && !conn_.address().http) {}
 
 asio::awaitable<void> hbase_client::connect() {
     try {

@@ -7,6 +7,8 @@
 
 #include <thrift/TConfiguration.h>
 
+#include "sources/hbase/message_size.hpp"
+
 namespace sluice::hbase {
 
 namespace tp = apache::thrift::protocol;
@@ -62,8 +64,10 @@ auto wire_value(const Enum& stored) {
 
 }  // namespace
 
-wire_codec::wire_codec(bool compact)
-    : in_(std::make_shared<tt::TMemoryBuffer>(wire_configuration())),
+wire_codec::wire_codec(bool compact, bool replies_walked)
+    : compact_(compact),
+      replies_walked_(replies_walked),
+      in_(std::make_shared<tt::TMemoryBuffer>(wire_configuration())),
       out_(std::make_shared<tt::TMemoryBuffer>(wire_configuration())) {
     auto input = compact ? make_input<tp::TCompactProtocolT<tt::TMemoryBuffer>>(in_, limit_input_)
                          : make_input<tp::TBinaryProtocolT<tt::TMemoryBuffer>>(in_, limit_input_);
@@ -93,6 +97,20 @@ void wire_codec::check_consumed(std::string_view method) {
     if (const auto left = in_->available_read(); left != 0)
         throw tp::TProtocolException(tp::TProtocolException::INVALID_DATA,
                                      std::to_string(left) + " bytes after the reply to '" + std::string(method) + "'");
+}
+
+void wire_codec::check_walker_agrees(std::string_view method, std::string_view bytes) const {
+    std::optional<std::size_t> walked;
+    try {
+        walked = compact_ ? compact_message_size(bytes) : binary_message_size(bytes);
+    } catch (const malformed_message& e) {
+        throw tp::TProtocolException(tp::TProtocolException::INVALID_DATA,
+                                     "the reply to '" + std::string(method) + "' is malformed: " + e.what());
+    }
+    if (walked != bytes.size())
+        throw tp::TProtocolException(tp::TProtocolException::INVALID_DATA,
+                                     "the reply to '" + std::string(method) +
+                                         "' declares element types other than the call returns");
 }
 
 std::optional<std::uint32_t> wire_codec::peek_list_size(std::string_view bytes) {

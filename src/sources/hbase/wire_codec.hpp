@@ -20,7 +20,9 @@ namespace sluice::hbase {
 
 class wire_codec {
 public:
-    explicit wire_codec(bool compact);
+    // `replies_walked`: replies arrive cut by the boundary walker (buffered transport on
+    // a socket), so it has already accepted each one; otherwise reply() walks them too.
+    explicit wire_codec(bool compact, bool replies_walked = false);
 
     // Serialises one call: `send` is e.g. [&](wire::HbaseClient& c) { c.send_getTableNames(); }.
     template <class Send>
@@ -38,13 +40,15 @@ public:
     // e.g. [&](wire::HbaseClient& c) { c.recv_getTableNames(names); }.
     // Throws what the generated code throws: the declared exceptions (IOError,
     // IllegalArgument), TApplicationException, TProtocolException/TTransportException;
-    // and TProtocolException for a reply named after another call or bytes left over.
+    // and TProtocolException for a reply named after another call, bytes left over, or
+    // wire types the boundary walker reads differently.
     template <class Recv>
     void reply(std::string_view method, std::string_view bytes, Recv&& recv) {
         check_reply_name(method, bytes);
         observe(bytes);
         recv(*client_);
         check_consumed(method);
+        if (!replies_walked_) check_walker_agrees(method, bytes);
     }
 
     // For a list-returning call (scannerGetList): the list's size when `bytes` is
@@ -61,7 +65,15 @@ private:
     // the stream is out of step, never data.
     void check_reply_name(std::string_view method, std::string_view bytes);
     void check_consumed(std::string_view method);
+    // The generated code reads a container's elements as the IDL declares them, whatever
+    // element types the wire states (found by fuzzing: a map declared with double keys
+    // decoded as strings while the walker, following the wire, waited for more bytes). A
+    // reply both read as one whole message is the only kind buffered transport could
+    // delimit, so framed and HTTP replies must pass the walker as well.
+    void check_walker_agrees(std::string_view method, std::string_view bytes) const;
 
+    bool compact_;
+    bool replies_walked_;
     std::shared_ptr<apache::thrift::transport::TMemoryBuffer> in_, out_;
     std::unique_ptr<wire::HbaseClient> client_;
     std::function<void(std::int32_t)> limit_input_;  // string and container sizes, per reply

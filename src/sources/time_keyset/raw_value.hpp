@@ -58,6 +58,28 @@ inline std::optional<std::string_view> composite_json(simdjson::ondemand::value 
     return text;
 }
 
+// Consumes a string, number or boolean value (`type` is what v.type() said); false when its
+// token is not valid JSON. type() looks at the first byte only, and a cell kept as its raw
+// token (a Druid json or text column) would otherwise carry `"\|"` or `1e` into the
+// destination as JSON (found by fuzzing: the text reader refused the body, the typed one
+// stored the string).
+inline bool valid_scalar(simdjson::ondemand::value v, simdjson::ondemand::json_type type) {
+    using simdjson::ondemand::json_type;
+    if (type == json_type::string) {
+        std::string_view s;
+        return !v.get_string().get(s);
+    }
+    if (type == json_type::number) {
+        simdjson::ondemand::number n;
+        return !v.get_number().get(n);
+    }
+    if (type == json_type::boolean) {
+        bool b = false;
+        return !v.get_bool().get(b);
+    }
+    return false;
+}
+
 // Consumes a value whose type() said null; true only for the literal itself (type() looks
 // at the first byte only: "nulx" is a broken body, not a NULL).
 inline bool consume_null(simdjson::ondemand::value v) {

@@ -30,6 +30,10 @@ TEST_CASE("redact masks a value that starts with a JSON or query delimiter (foun
     CHECK(redact("password=}:5 user=u", {}) == "password=*** user=u");
     CHECK(redact(R"(host=h password=,x\ y)", {}) == "host=h password=***");
     CHECK(redact(std::string("password=}:5\0\0p3\0=q\"\\X", 22), {}) == "password=***");
+    // libpq reads `password=""x` as `""x`: the value goes on after the closing quote.
+    CHECK(redact(R"(password=""\x\xAS host=h)", {}) == R"(password="*** host=h)");
+    CHECK(redact(R"(password="ab"cd)", {}) == R"(password="***)");
+    CHECK(redact(R"(password="with space" user=u)", {}) == R"(password="***" user=u)");
     // A value that merely ends at a delimiter keeps the text around it.
     CHECK(redact(R"({"dsn":"password=abc","x":1})", {}) == R"({"dsn":"password=***","x":1})");
 }

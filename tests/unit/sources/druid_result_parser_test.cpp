@@ -263,6 +263,29 @@ TEST_CASE("druid result: a json cell must be JSON, a null must be null (found by
     CHECK_THROWS_AS(p.parse_text(response(bad_null), result_format::array, "t"), error);
 }
 
+TEST_CASE("druid result: a json cell's string or number token must be valid JSON (found by fuzzing)") {
+    // A json column holding a string with an invalid escape ("\|") was stored as its raw
+    // token: the typed reader took the body, the text reader (rightly) refused it.
+    const auto layout = all_types();
+    result_parser p;
+    for (const char* cell : {R"("m|<\|")", "1e", "-", "tru"}) {
+        CAPTURE(cell);
+        const auto body = std::string("[") + names_row + "," + types_row + R"(,["2015-09-12T00:47:53.259Z","p",1,1.5,true,)" +
+                          cell + R"(,null,null]])";
+        batch b(schema_of(layout));
+        CHECK_THROWS_AS(p.parse_rows(response(body), result_format::array, layout, b, end_row, "t"), error);
+        CHECK(b.rows() == 0);
+        CHECK_THROWS_AS(p.parse_text(response(body), result_format::array, "t"), error);
+    }
+    // Valid scalars in a json column are kept as their JSON text.
+    const auto ok = std::string("[") + names_row + "," + types_row +
+                    R"(,["2015-09-12T00:47:53.259Z","p",1,1.5,true,"a\"b",12.5e3,null]])";
+    batch b(schema_of(layout));
+    CHECK(p.parse_rows(response(ok), result_format::array, layout, b, end_row, "t") == 1);
+    CHECK(b.at(0, 5).s == R"("a\"b")");
+    CHECK(b.at(0, 6).s == "12.5e3");
+}
+
 TEST_CASE("druid result: small answers as text") {
     result_parser p;
     const auto r = p.parse_text(response(R"([["EXPR$0"],["BIGINT"],[42]])"), result_format::array, "t");

@@ -122,6 +122,36 @@ TEST_CASE("a peek at a reply with an out-of-range field type declines instead of
     CHECK(codec.peek_list_size(ok) == 3u);
 }
 
+TEST_CASE("a framed reply whose containers declare other element types is refused (fuzzing)") {
+    // A compact scannerGetList reply whose row map declares double keys and binary values
+    // (0x78; the IDL says binary keys and struct values, 0x8c): Thrift's generated code
+    // reads them as the IDL says and decoded it; the walker, following the wire, saw an
+    // unfinished message. Replies not cut by the walker (framed, HTTP) are walked too.
+    const std::string hex =
+        "8241000e7363616e6e65724765744c69737409001c180575736572331b04780463663a6218047472756516acfeaea3c8"
+        "68000663663a646179180a323032342d30322d323916acfeaea3c868000463663a6e18062d31322e353016acfeaea3c8"
+        "680007783a6f7468657218017a16acfeaea3c868000000";
+    std::string r;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) r += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    std::vector<wire::TRowResult> rows;
+    const auto recv = [&](wire::HbaseClient& c) { c.recv_scannerGetList(rows); };
+    CHECK_FALSE(compact_message_size(r));  // the walker waits for more
+    wire_codec framed(true);
+    CHECK_THROWS_AS(framed.reply("scannerGetList", r, recv), apache::thrift::protocol::TProtocolException);
+    // The buffered client's codec trusts the walker that cut the reply (never this one).
+    wire_codec walked(true, true);
+    rows.clear();
+    CHECK_NOTHROW(walked.reply("scannerGetList", r, recv));
+    // With the map's element types as the IDL says, the reply is good for both.
+    std::string good = r;
+    good[good.find('\x78')] = '\x8c';
+    CHECK(compact_message_size(good) == good.size());
+    rows.clear();
+    CHECK_NOTHROW(framed.reply("scannerGetList", good, recv));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].row == "user3");
+}
+
 TEST_CASE("bytes_increment follows happybase") {
     CHECK(bytes_increment("ab") == "ac");
     CHECK(bytes_increment(std::string("ab\xff", 3)) == "ac");
