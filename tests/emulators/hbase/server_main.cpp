@@ -121,6 +121,13 @@ int main(int argc, char** argv) {
 
   auto socket = std::make_shared<transport::TServerSocket>(host, port);
   socket->setListenCallback([handler](THRIFT_SOCKET fd) {
+    // Thrift calls this after bind() but before listen(): a client that connected as soon
+    // as LISTENING appeared was refused now and then on a loaded machine (seen in the e2e
+    // suite). listen() here first; Thrift's own listen() on the socket then succeeds too.
+    if (::listen(fd, 128) != 0) {
+      std::perror("hbase-emulator: listen");
+      std::exit(1);
+    }
     sockaddr_storage addr{};
     socklen_t len = sizeof(addr);
     if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
