@@ -49,17 +49,18 @@ void supervisor::abandon_stopping() {
     for (auto& t : stopping_) t->abandon();
 }
 
-void supervisor::start(const table_spec& spec, const std::string& table, const std::string& group) {
+void supervisor::start(const table_spec& spec, const std::string& table, const std::string& group,
+                       table_schema_ptr discovered) {
     if (stopping_all_) return;
-    auto t = std::make_shared<table_task>(spec, table, group, pool_);
+    auto t = std::make_shared<table_task>(spec, table, group, pool_, std::move(discovered));
     const auto key = t->key();
     if (auto it = tasks_.find(key); it != tasks_.end()) retire(it->second, false);
     tasks_[key] = t;
     t->spawn(
         env_,
-        [this, group](std::vector<std::string> names) {
-            asio::post(strand_, [this, group, names = std::move(names)]() mutable {
-                on_discovered(group, std::move(names));
+        [this, group](std::vector<table_schema_ptr> found) {
+            asio::post(strand_, [this, group, found = std::move(found)]() mutable {
+                on_discovered(group, std::move(found));
             });
         },
         [this, t] { asio::post(strand_, [this, t] { on_exit(t); }); });
@@ -82,13 +83,14 @@ void supervisor::stop_spec(const std::string& spec_key, bool remove_status) {
     }
 }
 
-void supervisor::on_discovered(const std::string& spec_key, std::vector<std::string> names) {
+void supervisor::on_discovered(const std::string& spec_key, std::vector<table_schema_ptr> found) {
     auto it = specs_.find(spec_key);
     if (it == specs_.end() || stopping_all_) return;  // removed while discovering
     const auto& source = it->second.source.name;
-    for (const auto& name : names) {
-        if (tasks_.contains(source + "." + name)) continue;
-        start(it->second, name, spec_key);
+    for (auto& schema : found) {
+        if (tasks_.contains(source + "." + schema->table)) continue;
+        const auto name = schema->table;  // named: the schema moves into the task
+        start(it->second, name, spec_key, std::move(schema));
     }
     for (const auto& t : env_.registry.snapshot().tables)
         if (t.source == source && !tasks_.contains(source + "." + t.table)) env_.registry.remove(source, t.table);

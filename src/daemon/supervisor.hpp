@@ -45,10 +45,11 @@ public:
     std::size_t failing_count() const;
 
 private:
-    void start(const table_spec& spec, const std::string& table, const std::string& group);
+    void start(const table_spec& spec, const std::string& table, const std::string& group,
+               table_schema_ptr discovered = nullptr);
     void stop_spec(const std::string& spec_key, bool remove_status);
     void retire(const std::shared_ptr<table_task>& t, bool remove_status);
-    void on_discovered(const std::string& spec_key, std::vector<std::string> names);
+    void on_discovered(const std::string& spec_key, std::vector<table_schema_ptr> found);
     void on_exit(const std::shared_ptr<table_task>& t);
 
     boost::asio::any_io_executor strand_;

@@ -28,9 +28,11 @@ struct stopped_error : std::runtime_error {
 
 }  // namespace
 
-table_task::table_task(table_spec spec, std::string table, std::string group, asio::any_io_executor ex)
+table_task::table_task(table_spec spec, std::string table, std::string group, asio::any_io_executor ex,
+                       table_schema_ptr discovered)
     : spec_(std::move(spec)),
       table_(std::move(table)),
+      discovered_(std::move(discovered)),
       group_(std::move(group)),
       strand_(asio::make_strand(ex)),
       sleeper_(strand_) {}
@@ -173,7 +175,8 @@ asio::awaitable<void> table_task::run(task_env& env, discovered_fn on_discovered
     std::unique_ptr<source> src;
 
     // Discovery: the table's schema (or, for `tables: all`, every table's name).
-    table_schema_ptr schema;
+    table_schema_ptr schema = std::move(discovered_);
+    if (schema) src = make_own_source(ex);
     bool announced = false;
     constexpr auto rediscover_every = std::chrono::minutes(1);
     while (!stop_.load() && !schema) {
@@ -182,13 +185,11 @@ asio::awaitable<void> table_task::run(task_env& env, discovered_fn on_discovered
             if (!src) src = make_own_source(ex);
             auto found = co_await src->discover();
             if (is_discovery()) {
-                std::vector<std::string> names;
-                for (const auto& s : found) names.push_back(s->table);
                 if (failures_.exchange(0) > 0 || !announced) {
-                    spdlog::info("{}: discovered {} tables", spec_.source.name, names.size());
+                    spdlog::info("{}: discovered {} tables", spec_.source.name, found.size());
                     announced = true;
                 }
-                if (!stop_.load()) on_discovered(std::move(names));
+                if (!stop_.load()) on_discovered(std::move(found));
                 // Tables created later in the source are picked up by the next round.
                 co_await sleep(std::max<clock::duration>(settings.poll_interval, rediscover_every));
                 continue;
