@@ -83,9 +83,14 @@ void scrub_password_assignments(std::string& text) {
             // (`password=}x` is "}x"): found by fuzzing, such a password was left whole.
             if (end == begin) scan(true);
         }
-        if (end > begin && std::string_view(text).substr(begin, end - begin) != mask)
+        if (end > begin && std::string_view(text).substr(begin, end - begin) != mask) {
             text.replace(begin, end - begin, mask);
-        pos = begin + mask.size();
+            pos = begin + mask.size();
+        } else {
+            // Nothing masked (an empty value): the next assignment may start right after it
+            // (found by fuzzing: skipping a mask's width past `password=""` missed the next).
+            pos = std::max(begin, end);
+        }
     }
 }
 

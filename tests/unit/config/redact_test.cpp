@@ -34,6 +34,9 @@ TEST_CASE("redact masks a value that starts with a JSON or query delimiter (foun
     CHECK(redact(R"(password=""\x\xAS host=h)", {}) == R"(password="*** host=h)");
     CHECK(redact(R"(password="ab"cd)", {}) == R"(password="***)");
     CHECK(redact(R"(password="with space" user=u)", {}) == R"(password="***" user=u)");
+    // An empty value does not hide the assignment right after it.
+    CHECK(redact("password=\"\"\rpassword=\"ASx\\ y", {}) == "password=\"\"\rpassword=\"***");
+    CHECK(redact("password=''\npassword=abc", {}) == "password=''\npassword=***");
     // A value that merely ends at a delimiter keeps the text around it.
     CHECK(redact(R"({"dsn":"password=abc","x":1})", {}) == R"({"dsn":"password=***","x":1})");
 }
