@@ -38,8 +38,18 @@ struct table_settings {
     std::size_t batch_size = 5000;
     int max_parallel_workers = 2;
     int max_in_flight = 4;
+    // Set when max_in_flight was configured: then it is a fixed bound. Left unset, the
+    // QuestDB/Druid readers start at max_in_flight and add requests, up to
+    // adaptive_in_flight_cap, while a page's round trip outlasts its parsing.
+    bool max_in_flight_configured = false;
     duration freshness_threshold{0};  // daemon: /readyz fails when older; 0 = no threshold
     duration reconcile_interval{0};   // daemon: delete/drift detection this often; 0 = never
+
+    static constexpr int adaptive_in_flight_cap = 16;
+    // The most requests a table may have in flight (what an HTTP pool must allow).
+    int in_flight_limit() const {
+        return max_in_flight_configured ? max_in_flight : std::max(max_in_flight, adaptive_in_flight_cap);
+    }
 
     bool operator==(const table_settings&) const = default;
 };

@@ -28,7 +28,10 @@ table_settings merge(table_settings base, const settings_override& over) {
     if (over.lookback) base.lookback = *over.lookback;
     if (over.batch_size) base.batch_size = *over.batch_size;
     if (over.max_parallel_workers) base.max_parallel_workers = *over.max_parallel_workers;
-    if (over.max_in_flight) base.max_in_flight = *over.max_in_flight;
+    if (over.max_in_flight) {
+        base.max_in_flight = *over.max_in_flight;
+        base.max_in_flight_configured = true;
+    }
     if (over.freshness_threshold) base.freshness_threshold = *over.freshness_threshold;
     if (over.reconcile_interval) base.reconcile_interval = *over.reconcile_interval;
     return base;

@@ -88,13 +88,22 @@ row_finisher make_finisher(const read_context& ctx, row_keyer& keys, keying how)
 asio::awaitable<batch_ptr> fetch_page(read_context& ctx, page_parser& parser, const std::string& sql,
                                       row_keyer& keys, const row_finisher& finish) {
     const std::string doing = "reading a page";
+    using clock = std::chrono::steady_clock;
+    const auto ns = [](clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); };
     for (unsigned attempt = 1;; ++attempt) {
+        const auto sent = clock::now();
         const auto resp = co_await ctx.sql.run(sql, doing);
+        const auto received = clock::now();
         const row_keyer before = keys;
         auto b = std::make_unique<batch>(ctx.schema, ctx.batch_size());
         std::string failure;
         try {
             parser.parse(resp, *b, finish);
+            if (ctx.timing) {
+                ctx.timing->wait_ns += ns(received - sent);
+                ctx.timing->parse_ns += ns(clock::now() - received);
+                ++ctx.timing->pages;
+            }
             co_return b;
         } catch (const error& e) {
             if (e.kind() != error_kind::transient) throw;
@@ -389,32 +398,66 @@ asio::awaitable<void> read_incremental(read_context& ctx, const std::optional<cu
     }
 
     auto plan = split_windows(*lo, *hi, windows, ctx.sql.time_quantum());
-    spdlog::debug("{}: reading {} time windows, {} in flight", s.qualified_name(), plan.size(),
-                  ctx.settings.max_in_flight);
-    // Sliding pipeline: `in_flight` workers take windows in order, each after
-    // taking a credit; the deliverer hands windows on strictly in order and
-    // returns a credit per delivered window, so at most `in_flight` windows are
-    // being read or waiting. A window's batches wait in a small queue (a ring:
-    // window w uses queue w % in_flight, free again once window w - in_flight is
-    // delivered), so memory stays bounded even for a window holding a huge tie
-    // group. Any failure cancels the rest (the cursor stays at the last
-    // delivered batch).
-    const auto in_flight = static_cast<std::size_t>(std::max(1, ctx.settings.max_in_flight));
+    // Sliding pipeline: `slots` workers take windows in order, each after taking
+    // a credit; the deliverer hands windows on strictly in order and returns a
+    // credit per delivered window, so at most `in_flight` (the credits given
+    // out, <= slots) windows are being read or waiting. A window's batches wait
+    // in a small queue (a ring: window w uses queue w % slots, free again once
+    // window w - slots is delivered), so memory stays bounded even for a window
+    // holding a huge tie group. Any failure cancels the rest (the cursor stays
+    // at the last delivered batch).
+    std::size_t in_flight = static_cast<std::size_t>(std::max(1, ctx.settings.max_in_flight));
+    const auto slots = static_cast<std::size_t>(std::max(1, ctx.settings.in_flight_limit()));
+    const bool adaptive = slots > in_flight;
+    spdlog::debug("{}: reading {} time windows, {} in flight{}", s.qualified_name(), plan.size(), in_flight,
+                  adaptive ? fmt::format(" (adaptive, up to {})", slots) : std::string());
+    page_timing timing;
+    if (adaptive) ctx.timing = &timing;
+    struct forget_timing {
+        read_context& ctx;
+        ~forget_timing() { ctx.timing = nullptr; }
+    } forget{ctx};
     const auto ex = co_await asio::this_coro::executor;
     using credit_channel = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
     using window_queue = asio::experimental::concurrent_channel<void(boost::system::error_code, batch_ptr)>;
-    credit_channel credits(ex, plan.size() + in_flight);
+    credit_channel credits(ex, plan.size() + 2 * slots);
     for (std::size_t i = 0; i < in_flight; ++i) credits.try_send(boost::system::error_code{});
     std::vector<std::unique_ptr<window_queue>> queues;
-    for (std::size_t i = 0; i < in_flight; ++i) queues.push_back(std::make_unique<window_queue>(ex, window_queue_batches));
+    for (std::size_t i = 0; i < slots; ++i) queues.push_back(std::make_unique<window_queue>(ex, window_queue_batches));
     std::atomic<std::size_t> next_window{0};
+    in_flight_controller controller(in_flight, slots);
+    std::size_t withheld = 0;  // credits not returned yet after the controller shrank
+    // The credit of a delivered window goes back, plus or minus what the controller decided.
+    const auto return_credits = [&](std::uint64_t rows) {
+        std::size_t give = 1;
+        if (adaptive) {
+            const auto pages = timing.pages.load();
+            const auto wait = timing.wait_ns.load();
+            const auto parse = timing.parse_ns.load();
+            const long change = controller.after_window(rows, std::chrono::steady_clock::now(), wait, parse, pages);
+            if (change > 0) give += static_cast<std::size_t>(change);
+            if (change < 0) withheld += static_cast<std::size_t>(-change);
+            if (change != 0) {
+                in_flight = controller.in_flight();
+                spdlog::debug("{}: {} requests in flight (round trip {:.1f} ms, parse {:.1f} ms per page){}",
+                              s.qualified_name(), in_flight,
+                              static_cast<double>(wait) / 1e6 / static_cast<double>(std::max<std::uint64_t>(pages, 1)),
+                              static_cast<double>(parse) / 1e6 / static_cast<double>(std::max<std::uint64_t>(pages, 1)),
+                              change < 0 ? ": the last step did not pay, staying here" : "");
+            }
+        }
+        const auto kept = std::min(give, withheld);
+        give -= kept;
+        withheld -= kept;
+        for (std::size_t i = 0; i < give; ++i) credits.try_send(boost::system::error_code{});
+    };
 
     auto worker = [&]() -> asio::awaitable<void> {
         for (;;) {
             co_await credits.async_receive(asio::use_awaitable);
             const std::size_t w = next_window++;
             if (w >= plan.size()) co_return;
-            auto& queue = *queues[w % in_flight];
+            auto& queue = *queues[w % slots];
             const emit_fn into_queue = [&queue](batch_ptr b) -> asio::awaitable<void> {
                 const boost::system::error_code no_error;  // named: sluice/coro.hpp
                 co_await queue.async_send(no_error, std::move(b), asio::use_awaitable);
@@ -429,21 +472,25 @@ asio::awaitable<void> read_incremental(read_context& ctx, const std::optional<cu
     };
     auto deliverer = [&]() -> asio::awaitable<void> {
         for (std::size_t w = 0; w < plan.size(); ++w) {
-            auto& queue = *queues[w % in_flight];
+            auto& queue = *queues[w % slots];
+            std::uint64_t rows = 0;
             for (;;) {
                 auto [ec, b] = co_await queue.async_receive(asio::as_tuple(asio::use_awaitable));
                 if (ec == asio::error::eof) break;
                 if (ec) throw boost::system::system_error(ec);
+                rows += b->rows();
                 co_await deliver(ctx, std::move(b));
             }
-            credits.try_send(boost::system::error_code{});
+            return_credits(rows);
             co_await throw_if_cancelled();
         }
+        // Workers that never got a window take these and see the plan is done.
+        for (std::size_t i = 0; i < slots; ++i) credits.try_send(boost::system::error_code{});
     };
     using op_type = decltype(asio::co_spawn(ex, deliverer(), asio::deferred));
     std::vector<op_type> ops;
     ops.push_back(asio::co_spawn(ex, deliverer(), asio::deferred));
-    for (std::size_t i = 0; i < std::min(in_flight, plan.size()); ++i)
+    for (std::size_t i = 0; i < std::min(slots, plan.size()); ++i)
         ops.push_back(asio::co_spawn(ex, worker(), asio::deferred));
     auto group = asio::experimental::make_parallel_group(std::move(ops));  // named: sluice/coro.hpp
     const asio::experimental::wait_for_one_error first_error;

@@ -41,6 +41,12 @@
 // completed windows. Window bounds lie on the dialect's time quantum, so they
 // never split a group. A nullable cursor column disables windows (NULL rows
 // are in none).
+// Adaptive (max_in_flight not configured): pages' round trips (request to
+// whole body) and parse times are summed, and after each delivered window an
+// in_flight_controller (windows.hpp) may add credits, up to
+// table_settings::adaptive_in_flight_cap, while round trips outlast parsing and
+// each step raises the delivered rows per second; a step that does not is
+// taken back (credits withheld) and growth stops.
 //
 // Full: every pass reads everything, then the soft-delete sweep of rows not
 // seen. With a time column: the same pages from the start. Without: the whole
@@ -51,7 +57,9 @@
 // is discarded, its synthetic keys undone, and asked again under the HTTP
 // client's retry policy.
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -71,6 +79,13 @@ inline constexpr std::size_t window_queue_batches = 2;
 // (~60 bytes each): larger groups are read in several passes.
 inline constexpr std::size_t default_group_key_budget = std::size_t(1) << 18;
 
+// Page round trips and parse times of one read (adaptive in-flight requests).
+struct page_timing {
+    std::atomic<std::int64_t> wait_ns{0};
+    std::atomic<std::int64_t> parse_ns{0};
+    std::atomic<std::uint64_t> pages{0};
+};
+
 struct read_context {
     dialect& sql;
     http_client& http;  // its retry policy paces page retries
@@ -79,6 +94,7 @@ struct read_context {
     config::table_settings settings;
     std::string context;  // "questdb source 'q' table 'sensor'", prefixes messages
     std::size_t group_key_budget = default_group_key_budget;
+    page_timing* timing = nullptr;  // set while windows adapt their in-flight count
 
     std::size_t batch_size() const { return settings.batch_size ? settings.batch_size : 1; }
 };

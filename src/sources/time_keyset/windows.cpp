@@ -35,4 +35,51 @@ std::size_t window_count(std::int64_t rows, std::size_t batch_size, int max_in_f
     return std::min<std::size_t>(w, 4096);
 }
 
+in_flight_controller::in_flight_controller(std::size_t start, std::size_t cap)
+    : in_flight_(std::max<std::size_t>(start, 1)), cap_(std::max(cap, std::max<std::size_t>(start, 1))) {}
+
+void in_flight_controller::start_level(clock::time_point now) {
+    level_start_ = now;
+    level_windows_ = 0;
+    level_rows_ = 0;
+}
+
+// The windows delivered right after a change were requested before it: a level's rate is
+// measured only once as many windows as are in flight have gone by.
+
+
+long in_flight_controller::after_window(std::uint64_t rows, clock::time_point now, std::int64_t wait_ns,
+                                        std::int64_t parse_ns, std::uint64_t pages) {
+    if (frozen_) return 0;
+    if (!level_start_ || settle_ > 0) {  // the first delivery, or windows requested before a change
+        if (settle_ > 0) --settle_;
+        start_level(now);
+        return 0;
+    }
+    ++level_windows_;
+    level_rows_ += rows;
+    // A level is judged over as many windows as it has in flight (at least three).
+    if (level_windows_ < std::max<std::size_t>(3, in_flight_)) return 0;
+    const double seconds = std::chrono::duration<double>(now - *level_start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(level_rows_) / seconds : 0;
+    if (last_step_ > 0) {
+        const auto step = last_step_;
+        last_step_ = 0;
+        if (rate < rate_before_step_ * 1.10) {
+            in_flight_ -= step;
+            frozen_ = true;
+            return -static_cast<long>(step);
+        }
+    }
+    start_level(now);
+    if (in_flight_ >= cap_ || pages < 2 * in_flight_) return 0;
+    if (wait_ns <= static_cast<std::int64_t>(in_flight_ - 1) * std::max<std::int64_t>(parse_ns, 1)) return 0;
+    const auto step = std::min(cap_ - in_flight_, std::max<std::size_t>(1, in_flight_ / 4));
+    rate_before_step_ = rate;
+    last_step_ = step;
+    in_flight_ += step;
+    settle_ = in_flight_;
+    return static_cast<long>(step);
+}
+
 }  // namespace sluice::time_keyset

@@ -63,10 +63,12 @@ sources:
     CHECK(pg.settings.batch_size == 200);      // source override
     CHECK(pg.settings.lookback == 10s);
     CHECK(pg.settings.max_in_flight == 4);  // built-in
+    CHECK_FALSE(pg.settings.max_in_flight_configured);  // so it may adapt
     REQUIRE(pg.tables.size() == 2);
     CHECK(pg.tables[0].name == "a");
     CHECK(pg.tables[0].settings.batch_size == 300);  // table override
     CHECK(pg.tables[0].settings.max_in_flight == 9);
+    CHECK(pg.tables[0].settings.max_in_flight_configured);  // a fixed bound
     CHECK(pg.tables[0].settings.lookback == 10s);            // source
     CHECK(pg.tables[0].settings.poll_interval == 1min);      // defaults
     CHECK(pg.tables[0].settings.max_parallel_workers == 2);  // built-in

@@ -183,3 +183,42 @@ TEST_CASE("time_keyset windows: a quantum keeps bounds on whole milliseconds") {
     const auto few = split_windows(0, 2'999, 10, 1000);
     CHECK(few == std::vector<time_window>{{0, 1000}, {1000, 2000}, {2000, std::nullopt}});
 }
+
+TEST_CASE("in-flight controller: grows while waiting dominates and pays, takes back a step that does not") {
+    using clock = in_flight_controller::clock;
+    const auto t0 = clock::now();
+    int t = 0;
+    // Round trips 10x the parse time; every window 1,000 rows, one every `gap_ms`.
+    const std::int64_t parse = 1'000'000, wait = 10'000'000;
+    const auto deliver = [&](in_flight_controller& c, int windows, int gap_ms) {
+        long change = 0;
+        for (int i = 0; i < windows && change == 0; ++i) {
+            t += gap_ms;
+            change = c.after_window(1000, t0 + std::chrono::milliseconds(t), wait * 100, parse * 100, 100);
+        }
+        return change;
+    };
+    in_flight_controller c(4, 16);
+    CHECK(deliver(c, 1, 10) == 0);   // the first delivery starts the clock
+    CHECK(deliver(c, 4, 10) == 1);   // judged over 4 windows at 4 in flight: 4 -> 5
+    CHECK(c.in_flight() == 5);
+    CHECK(deliver(c, 5, 10) == 0);   // 5 windows requested before the step: skipped
+    CHECK(deliver(c, 5, 8) == 1);    // 25% more rows per second: the step paid, 5 -> 6
+    CHECK(c.in_flight() == 6);
+    CHECK(deliver(c, 6, 8) == 0);
+    CHECK(deliver(c, 6, 8) == -1);   // no better at 6: taken back, and no more steps
+    CHECK(c.in_flight() == 5);
+    CHECK(deliver(c, 50, 1) == 0);
+    CHECK(c.in_flight() == 5);
+
+    // Parsing dominates: no growth at all.
+    in_flight_controller busy(4, 16);
+    for (int i = 1; i <= 30; ++i)
+        CHECK(busy.after_window(1000, t0 + std::chrono::milliseconds(10 * i), parse * 2 * i, parse * 10 * i, i) == 0);
+    CHECK(busy.in_flight() == 4);
+    // Growth that keeps paying stops at the cap.
+    in_flight_controller capped(4, 6);
+    int gap = 100;
+    for (int i = 0; i < 200; ++i) deliver(capped, 1, gap = std::max(1, gap * 9 / 10));
+    CHECK(capped.in_flight() == 6);
+}

@@ -18,6 +18,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
@@ -71,6 +72,10 @@ public:
     // Rows sharing a timestamp come back in a different order on every query
     // (as ORDER BY ts allows); an ORDER BY over every column stays total.
     std::atomic<bool> shuffle_ties{false};
+    // Every answer waits this long (a far server); requests being answered at once.
+    std::atomic<int> delay_ms{0};
+    std::atomic<int> busy{0};
+    std::atomic<int> most_busy{0};
 
 private:
     std::string answer(const std::string& sql) {
@@ -134,7 +139,15 @@ private:
                 co_await bhttp::async_read(s, buf, req, asio::use_awaitable);
                 const std::string target(req.target());
                 const auto q = target.find("query=");
+                const int now_busy = ++busy;
+                for (int seen = most_busy; now_busy > seen && !most_busy.compare_exchange_weak(seen, now_busy);) {
+                }
+                if (const int d = delay_ms; d > 0) {
+                    asio::steady_timer pause(s.get_executor(), std::chrono::milliseconds(d));
+                    co_await pause.async_wait(asio::use_awaitable);
+                }
                 const auto body = answer(url_decode(target.substr(q + 6)));
+                --busy;
                 const auto raw = fmt::format(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\r\n{}",
                     body.size(), body);
@@ -155,7 +168,8 @@ struct run_result {
 };
 
 run_result run(const std::string& url, std::size_t batch_size, int in_flight,
-               const std::optional<cursor_state>& saved, std::int64_t lookback_ms = 0) {
+               const std::optional<cursor_state>& saved, std::int64_t lookback_ms = 0,
+               bool in_flight_configured = false) {
     asio::io_context ioc;
     auto schema = std::make_shared<table_schema>();
     schema->source = "q";
@@ -163,14 +177,16 @@ run_result run(const std::string& url, std::size_t batch_size, int in_flight,
     schema->columns = {{"ts", value_type::timestamp, "TIMESTAMP", false}, {"v", value_type::int64, "LONG", true}};
     schema->key = {1};
     schema->cursor_column = 0;
-    http_client_options o;
-    o.base_url = url;
-    http_client http(ioc.get_executor(), o);
-    batch_channel channel(ioc.get_executor(), 100000, std::size_t(1) << 40);
-    batch_sink sink(channel, std::make_shared<table_progress>("q.t"));
     config::table_settings settings;
     settings.batch_size = batch_size;
     settings.max_in_flight = in_flight;
+    settings.max_in_flight_configured = in_flight_configured;
+    http_client_options o;
+    o.base_url = url;
+    o.pool_size = static_cast<std::size_t>(settings.in_flight_limit());  // as source_http_options sizes it
+    http_client http(ioc.get_executor(), o);
+    batch_channel channel(ioc.get_executor(), 100000, std::size_t(1) << 40);
+    batch_sink sink(channel, std::make_shared<table_progress>("q.t"));
     settings.lookback = std::chrono::milliseconds(lookback_ms);
     auto dialect = questdb::make_dialect(http, schema, "*", "test");
     read_context ctx{*dialect, http, schema, sink, settings, "test"};
@@ -245,4 +261,36 @@ TEST_CASE("questdb reader: every row once, in order, sequential and windowed, wi
     std::sort(again.rows.begin(), again.rows.end());
     CHECK(again.rows == std::vector<std::pair<std::int64_t, std::int64_t>>(rows.begin() + from, rows.end()));
     CHECK(again.cursors.empty());
+}
+
+TEST_CASE("questdb reader: unconfigured in-flight requests grow while round trips outlast parsing") {
+    // 3,000 rows at 20 rows per page, every answer 15 ms late: a page parses in well under
+    // a millisecond, so more requests in flight hide the wait; a configured bound holds.
+    std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+    for (std::int64_t i = 0; i < 3000; ++i) rows.emplace_back(1'700'000'000'000'000 + i * 1'000'000, i);
+    fake_questdb server(rows);
+    server.delay_ms = 15;
+    const auto adaptive = run(server.url(), 20, 4, std::nullopt);
+    CHECK(adaptive.rows == rows);  // every row once, in order
+    const int grown = server.most_busy;
+    CHECK(grown > 4);
+    CHECK(grown <= config::table_settings::adaptive_in_flight_cap);
+
+    server.most_busy = 0;
+    const auto bounded = run(server.url(), 20, 4, std::nullopt, 0, true);
+    CHECK(bounded.rows == rows);
+    CHECK(server.most_busy <= 4);
+    CHECK(server.most_busy >= 2);
+}
+
+TEST_CASE("in-flight requests: a configured max_in_flight is a fixed bound, unset grows to the cap") {
+    config::table_settings unset;
+    CHECK_FALSE(unset.max_in_flight_configured);
+    CHECK(unset.in_flight_limit() == config::table_settings::adaptive_in_flight_cap);
+    config::table_settings set;
+    set.max_in_flight = 6;
+    set.max_in_flight_configured = true;
+    CHECK(set.in_flight_limit() == 6);
+    set.max_in_flight = 40;
+    CHECK(set.in_flight_limit() == 40);
 }
