@@ -59,10 +59,12 @@ void scrub_password_assignments(std::string& text) {
             while (end < text.size() && text[end] != quote) end += text[end] == '\\' ? 2 : 1;
             end = std::min(end, text.size());
             // libpq reads `password=""x` as `""x`: when the value goes on after the closing
-            // " (not a space or the delimiter of a message around it), libpq's value up to the
-            // next space is masked too (found by fuzzing: `password=""\x\xAS` kept `""xxAS`).
+            // " (not a space, nor the `,` or `}` of JSON around a non-empty value), libpq's
+            // value up to the next space is masked too (found by fuzzing: `password=""\x\xAS`
+            // kept `""xxAS`, then `password=""&p%=\S` kept `""&p%=S`).
+            const bool empty = end == begin;
             if (const auto after = end + 1; quote == '"' && after < text.size() && !is_space(text[after]) &&
-                                            text[after] != ',' && text[after] != '}' && text[after] != '&') {
+                                            (empty || (text[after] != ',' && text[after] != '}'))) {
                 end = after;
                 while (end < text.size() && !is_space(text[end])) end += text[end] == '\\' ? 2 : 1;
                 end = std::min(end, text.size());

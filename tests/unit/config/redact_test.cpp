@@ -33,6 +33,9 @@ TEST_CASE("redact masks a value that starts with a JSON or query delimiter (foun
     // libpq reads `password=""x` as `""x`: the value goes on after the closing quote.
     CHECK(redact(R"(password=""\x\xAS host=h)", {}) == R"(password="*** host=h)");
     CHECK(redact(R"(password="ab"cd)", {}) == R"(password="***)");
+    CHECK(redact(R"(password=""&p%=\S host=h)", {}) == R"(password="*** host=h)");
+    CHECK(redact(R"(password="",x host=h)", {}) == R"(password="*** host=h)");
+    CHECK(redact(R"({"a":"password=\"x\"","b":1})", {}) == R"({"a":"password=***","b":1})");
     CHECK(redact(R"(password="with space" user=u)", {}) == R"(password="***" user=u)");
     // An empty value does not hide the assignment right after it.
     CHECK(redact("password=\"\"\rpassword=\"ASx\\ y", {}) == "password=\"\"\rpassword=\"***");
