@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "config/dsn_secrets.hpp"
 #include "sluice/config.hpp"
 
 using sluice::config::redact;
@@ -38,7 +39,8 @@ TEST_CASE("redact masks a value that starts with a JSON or query delimiter (foun
     CHECK(redact(R"({"a":"password=\"x\"","b":1})", {}) == R"({"a":"password=***","b":1})");
     CHECK(redact(R"(password="with space" user=u)", {}) == R"(password="***" user=u)");
     // An empty value does not hide the assignment right after it.
-    CHECK(redact("password=\"\"\rpassword=\"ASx\\ y", {}) == "password=\"\"\rpassword=\"***");
+    // (libpq reads `""` unquoted as a two-character password: the safety net masks it.)
+    CHECK(redact("password=\"\"\rpassword=\"ASx\\ y", {}) == "password=***\rpassword=\"***");
     CHECK(redact("password=''\npassword=abc", {}) == "password=''\npassword=***");
     // A value that merely ends at a delimiter keeps the text around it.
     CHECK(redact(R"({"dsn":"password=abc","x":1})", {}) == R"({"dsn":"password=***","x":1})");
@@ -97,6 +99,19 @@ TEST_CASE("redact masks a password after any whitespace following '='") {
     // libpq reads "password=\r\n\vs3cret" as s3cret (fuzz finding of dsn_secrets).
     CHECK(redact("host=h password=\r\n\vs3cret user=u", {}) == "host=h password=\r\n\v*** user=u");
     CHECK(redact(std::string("password=\r\x01\0\\\r", 14), {}) == "password=\r***");
+}
+
+TEST_CASE("redact: whatever libpq would read as a password is masked, whatever the heuristics missed") {
+    using sluice::config::detail::embedded_passwords;
+    for (const std::string& text : {std::string("password=\"\"&p%=\\S host=h"), std::string("password='a b'c"),
+                                   std::string("host=x password=\\}\\ y"), std::string("postgres://u:p w@h/db"),
+                                   std::string("postgresql://h/db?password=\"q\"&x=1")}) {
+        CAPTURE(text);
+        const auto secrets = embedded_passwords(text);
+        REQUIRE_FALSE(secrets.empty());
+        const auto red = redact(text, {});
+        for (const auto& p : embedded_passwords(red)) CHECK(p.find('*') != std::string::npos);
+    }
 }
 
 TEST_CASE("redact: an empty password never masks anything") {
