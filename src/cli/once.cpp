@@ -65,7 +65,7 @@ int run_passes(const options& opts, once_options what) {
                 sources.push_back(make_source(s, ex));
                 names.push_back(s.name);
             }
-            auto display = std::make_shared<progress_display>(isatty(STDERR_FILENO) == 1, ex);
+            auto display = std::make_shared<progress_display>(isatty(STDERR_FILENO) == 1);
             // Channel depth: a few batches per table in flight is enough to keep
             // the writer busy; the byte bound is what caps memory.
             // Named locals, not temporaries inside the co_await expression: g++ 12

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -52,28 +51,26 @@ void progress_display::draw(double seconds) {
 }
 
 asio::awaitable<void> progress_display::run() {
-    using namespace asio::experimental::awaitable_operators;
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer timer(ex);
     const auto tick = tty_ ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(10000);
     auto last = std::chrono::steady_clock::now();
-    // Draw once per tick until stop() signals (whichever comes first ends the wait).
+    // Wake every 100 ms to notice stop() quickly, draw once per tick.
     while (!stopped_.load()) {
-        timer.expires_after(tick);
-        // Named, not a temporary inside the co_await: sluice/coro.hpp.
-        auto tick_or_stop = timer.async_wait(asio::use_awaitable) || stop_signal_.async_receive(asio::use_awaitable);
-        co_await std::move(tick_or_stop);
+        timer.expires_after(std::chrono::milliseconds(100));
+        co_await timer.async_wait(asio::use_awaitable);
         if (stopped_.load()) break;
         const auto now = std::chrono::steady_clock::now();
-        draw(std::chrono::duration<double>(now - last).count());
-        last = now;
+        if (now - last >= tick) {
+            draw(std::chrono::duration<double>(now - last).count());
+            last = now;
+        }
     }
 }
 
 void progress_display::stop() {
     if (stopped_.exchange(true)) return;
     if (tty_) draw(0);
-    stop_signal_.try_send(boost::system::error_code{});
 }
 
 }  // namespace sluice::cli

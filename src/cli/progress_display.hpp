@@ -13,7 +13,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
 
 #include "sluice/pipeline.hpp"
 
@@ -21,7 +20,7 @@ namespace sluice::cli {
 
 class progress_display {
 public:
-    progress_display(bool tty, boost::asio::any_io_executor ex) : tty_(tty), stop_signal_(std::move(ex), 1) {}
+    explicit progress_display(bool tty) : tty_(tty) {}
 
     void set_tables(progress_list tables);
     // Redraws until stop() is called.
@@ -39,9 +38,6 @@ private:
 
     bool tty_;
     std::atomic<bool> stopped_{false};
-    // Wakes run() at once when the sync ends (any thread may call stop()); polling for the
-    // flag had kept every `sluice once` alive up to 100 ms after its last commit.
-    boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> stop_signal_;
     std::mutex mutex_;
     progress_list tables_;
     std::vector<std::uint64_t> last_rows_;
