@@ -73,18 +73,12 @@ void scrub_password_assignments(std::string& text) {
         } else {
             // A backslash escapes the next byte in libpq's unquoted values ("a\ b" is "a b").
             // The value ends where the message around it goes on (`&` of a URI query, `"`, `,`
-            // or `}` of JSON)...
-            const auto scan = [&](bool libpq_only) {
-                end = begin;
-                while (end < text.size() && !is_space(text[end]) &&
-                       (libpq_only || (text[end] != '&' && text[end] != '"' && text[end] != ',' && text[end] != '}')))
-                    end += text[end] == '\\' ? 2 : 1;
-                end = std::min(end, text.size());
-            };
-            scan(false);
-            // ...but a value starting with one of those is libpq's up to the next space
-            // (`password=}x` is "}x"): found by fuzzing, such a password was left whole.
-            if (end == begin) scan(true);
+            // or `}` of JSON); a value that starts with one of those (`password=}x`, libpq's
+            // "}x") is left to mask_remaining_dsn_passwords, which masks it whole.
+            while (end < text.size() && !is_space(text[end]) && text[end] != '&' && text[end] != '"' &&
+                   text[end] != ',' && text[end] != '}')
+                end += text[end] == '\\' ? 2 : 1;
+            end = std::min(end, text.size());
         }
         if (end > begin && std::string_view(text).substr(begin, end - begin) != mask) {
             text.replace(begin, end - begin, mask);

@@ -44,14 +44,12 @@ void in_flight_controller::start_level(clock::time_point now) {
     level_rows_ = 0;
 }
 
-// The windows delivered right after a change were requested before it: a level's rate is
-// measured only once as many windows as are in flight have gone by.
-
-
 long in_flight_controller::after_window(std::uint64_t rows, clock::time_point now, std::int64_t wait_ns,
                                         std::int64_t parse_ns, std::uint64_t pages) {
     if (frozen_) return 0;
-    if (!level_start_ || settle_ > 0) {  // the first delivery, or windows requested before a change
+    // The first delivery starts the clock; the windows delivered right after a change were
+    // requested before it, so a level is measured only once they have gone by.
+    if (!level_start_ || settle_ > 0) {
         if (settle_ > 0) --settle_;
         start_level(now);
         return 0;
