@@ -98,3 +98,10 @@ def sqlite_ctx(pg, tmp_path):
     c = Ctx(pg, tmp_path, "sqlite")
     yield c
     c.close()
+
+
+@pytest.fixture
+def pg_ctx(pg, tmp_path):
+    c = Ctx(pg, tmp_path, "postgres")
+    yield c
+    c.close()

@@ -9,10 +9,8 @@
 
 namespace sluice::pgdest {
 
-char* copy_buffer::grow(std::size_t n) {
+char* copy_storage::grow(std::size_t n) {
     if (buf_.size() - used_ < n) {
-        // resize() zero-fills only the new tail, and only when growing: the
-        // buffer is reused across batches, so this settles after the first few.
         std::size_t want = std::max(buf_.size() * 2, used_ + n);
         buf_.resize(std::max<std::size_t>(want, 64 * 1024));
     }

@@ -18,11 +18,24 @@
 
 namespace sluice::pgdest {
 
-class copy_buffer {
+// Reused raw storage for one batch's COPY data, shared by the text and the
+// binary encoders: only [0, used_) is data, and growing zero-fills only the new
+// tail, so it settles after the first few batches.
+class copy_storage {
 public:
     void clear() noexcept { used_ = 0; }
     std::string_view view() const noexcept { return {buf_.data(), used_}; }
     std::size_t size() const noexcept { return used_; }
+
+protected:
+    char* grow(std::size_t n);  // room for n more bytes; returns the write position
+
+    std::string buf_;
+    std::size_t used_ = 0;
+};
+
+class copy_buffer : public copy_storage {
+public:
 
     // One row: the batch's cells in column order, then `suffix` verbatim (extra
     // already-encoded fields, each starting with '\t'), then '\n'. A cell whose
@@ -32,12 +45,8 @@ public:
     void append_value(const value_view& v);
 
 private:
-    char* grow(std::size_t n);  // room for n more bytes; returns the write position
     void append_escaped(std::string_view s);
     void append_bytea(std::string_view s);
-
-    std::string buf_;  // used as raw storage: only [0, used_) is data
-    std::size_t used_ = 0;
 };
 
 // One encoded field as a string (tests, messages).

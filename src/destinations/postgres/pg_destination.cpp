@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -71,8 +72,9 @@ constexpr std::string_view sql_list_state =
     "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
     "FROM sluice._sluice_state ORDER BY source, table_name";
 
+// Name and type OID of every column of a table.
 constexpr std::string_view columns_sql =
-    "SELECT a.attname FROM pg_catalog.pg_attribute a "
+    "SELECT a.attname, a.atttypid FROM pg_catalog.pg_attribute a "
     "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped";
@@ -84,6 +86,26 @@ std::int64_t parse_int64(std::string_view text, const std::string& what) {
         throw error(error_kind::fatal, fmt::format("{}: unexpected value '{}' from the server", what, text));
     return v;
 }
+
+// The type OIDs of what create_table_sql creates (fixed in pg_type.dat), so
+// that binary COPY data meets the recv function it was encoded for.
+std::string_view created_type_oid(value_type t) noexcept {
+    switch (t) {
+    case value_type::boolean: return "16";
+    case value_type::bytes: return "17";
+    case value_type::int64: return "20";
+    case value_type::float64: return "701";
+    case value_type::decimal: return "1700";
+    case value_type::timestamp: return "1184";
+    case value_type::date: return "1082";
+    case value_type::json: return "3802";
+    case value_type::string:
+    case value_type::null: break;
+    }
+    return "25";  // text
+}
+
+constexpr std::string_view binary_option = " (FORMAT binary)";
 
 bool same_columns(const std::vector<std::pair<std::string, value_type>>& cols, const table_schema& s) {
     return cols.size() == s.columns.size() &&
@@ -148,6 +170,7 @@ asio::awaitable<void> pg_destination::prepare_table(const table_schema& schema) 
     }
 
     bool empty = true;
+    std::string text_only;  // why this table's COPY stays in text format
     std::exception_ptr ep;
     try {
         const std::string create_schema = "CREATE SCHEMA IF NOT EXISTS " + connection::quote_ident(schema_name);
@@ -158,10 +181,20 @@ asio::awaitable<void> pg_destination::prepare_table(const table_schema& schema) 
             const std::string create_sql = create_table_sql(target, schema);  // named: sluice/coro.hpp
             co_await conn_->exec(create_sql);
         } else {
-            std::set<std::string, std::less<>> existing;
-            for (int i = 0; i < r.rows(); ++i) existing.emplace(r.get(i, 0));
+            std::map<std::string, std::string, std::less<>> existing;  // name -> type OID
+            for (int i = 0; i < r.rows(); ++i) existing.emplace(r.get(i, 0), r.get(i, 1));
+            // A column of another type than sluice creates (changed by hand, say)
+            // reads text input only: its binary form may differ.
+            auto check_type = [&](const std::string& name, value_type type) {
+                auto it = existing.find(name);
+                if (it != existing.end() && it->second != created_type_oid(type) && text_only.empty())
+                    text_only = fmt::format("column {} is not {}", connection::quote_ident(name), pg_type(type));
+            };
+            check_type(std::string(synced_at_column), value_type::timestamp);
+            check_type(std::string(deleted_column), value_type::boolean);
             for (std::size_t i = 0; i < schema.columns.size(); ++i) {
                 const column& c = schema.columns[i];
+                check_type(c.name, c.type);
                 if (existing.count(c.name)) continue;
                 if (std::find(schema.key.begin(), schema.key.end(), i) != schema.key.end())
                     throw error(error_kind::fatal,
@@ -188,6 +221,8 @@ asio::awaitable<void> pg_destination::prepare_table(const table_schema& schema) 
     t.copy_target = copy_sql(target, schema);
     t.sweep = sweep_sql(target);
     t.direct = empty;
+    t.binary = text_only.empty();
+    if (!t.binary) spdlog::info("postgres destination: table {}: COPY in text format: {}", target, text_only);
     auto it = tables_.find(target);
     if (it != tables_.end()) {
         // Only tables this process has filled by direct COPY alone keep the shortcut.
@@ -234,7 +269,7 @@ asio::awaitable<void> pg_destination::rollback_quietly() {
 }
 
 asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t, const batch& b, bool direct,
-                                                                 std::size_t rows) {
+                                                                 bool binary, std::size_t rows) {
     const table_schema& schema = b.schema();
     const std::string now = timestamp_param(now_us());
     const std::string where = fmt::format("postgres destination: table {}: writing {} rows{}", t.target, rows,
@@ -263,8 +298,10 @@ asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t,
     try {
         co_await conn_->exec(sql_begin);
         if (rows > 0) {
-            co_await conn_->copy_start(direct ? t.copy_target : t.copy_stage);
-            const std::string_view data = copy_.view();
+            std::string copy_statement = direct ? t.copy_target : t.copy_stage;
+            if (binary) copy_statement += binary_option;
+            co_await conn_->copy_start(copy_statement);
+            const std::string_view data = binary ? binary_.view() : copy_.view();
             for (std::size_t off = 0; off < data.size(); off += copy_chunk) {
                 const std::string_view piece = data.substr(off, copy_chunk);  // named: sluice/coro.hpp
                 co_await conn_->copy_put(piece);
@@ -296,6 +333,19 @@ asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t,
     rethrow_with(ep, where);
 }
 
+bool pg_destination::encode_binary(const batch& b, std::int64_t synced_at_us, const std::string& where) {
+    binary_.begin();
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+        if (!dedupe_.keep(r)) continue;
+        if (!binary_.append_row(b, r, synced_at_us, where)) {
+            spdlog::debug("{}: a value of row {} has no exact binary COPY form; this batch goes as text", where, r);
+            return false;
+        }
+    }
+    binary_.finish();
+    return true;
+}
+
 asio::awaitable<void> pg_destination::write(const batch& b) {
     co_await ensure_connected();
     const table_schema& schema = b.schema();
@@ -303,17 +353,21 @@ asio::awaitable<void> pg_destination::write(const batch& b) {
     const std::string where = "postgres destination: table " + t->target;
 
     const std::size_t rows = dedupe_.run(b);
-    const std::string suffix = "\t" + timestamp_param(now_us()) + "\tf";
-    copy_.clear();
-    for (std::size_t r = 0; r < b.rows(); ++r)
-        if (dedupe_.keep(r)) copy_.append_row(b, r, suffix, where);
+    const std::int64_t synced_at = now_us();
+    const bool binary = t->binary && encode_binary(b, synced_at, where);
+    if (!binary) {
+        const std::string suffix = "\t" + timestamp_param(synced_at) + "\tf";
+        copy_.clear();
+        for (std::size_t r = 0; r < b.rows(); ++r)
+            if (dedupe_.keep(r)) copy_.append_row(b, r, suffix, where);
+    }
 
     bool merged = !t->direct;
     std::uint64_t swept = 0;
     if (t->direct) {
         bool conflict = false;
         try {
-            swept = co_await write_transaction(*t, b, true, rows);
+            swept = co_await write_transaction(*t, b, true, binary, rows);
         } catch (const pg::pg_error& e) {
             if (e.sqlstate() != "23505") throw;
             conflict = true;
@@ -326,7 +380,7 @@ asio::awaitable<void> pg_destination::write(const batch& b) {
     }
     if (merged) {
         co_await ensure_stage(*t, schema);
-        swept = co_await write_transaction(*t, b, false, rows);
+        swept = co_await write_transaction(*t, b, false, binary, rows);
     }
 
     if (b.progress) {

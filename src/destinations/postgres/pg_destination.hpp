@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "destinations/postgres/binary_copy_encoder.hpp"
 #include "destinations/postgres/copy_encoder.hpp"
 #include "destinations/postgres/key_dedupe.hpp"
 #include "sluice/config.hpp"
@@ -54,6 +55,7 @@ private:
         std::string copy_target;
         std::string sweep;
         bool direct = false;  // the initial-load shortcut is still allowed
+        bool binary = true;   // every column has the type sluice creates: COPY in binary format
         int stage = -1;       // number of this connection's staging table; -1: none yet
         std::string copy_stage;
         std::string merge;
@@ -65,7 +67,9 @@ private:
     // One transaction: COPY (direct or into the stage + merge), state, sweep.
     // Returns the number of rows the sweep marked deleted.
     boost::asio::awaitable<std::uint64_t> write_transaction(table_entry& t, const batch& b, bool direct,
-                                                            std::size_t rows);
+                                                            bool binary, std::size_t rows);
+    // The batch's kept rows into binary_; false when a value needs the text form.
+    bool encode_binary(const batch& b, std::int64_t synced_at_us, const std::string& where);
     boost::asio::awaitable<void> rollback_quietly();
 
     std::string dsn_;
@@ -77,6 +81,7 @@ private:
     std::unordered_map<std::string, table_entry> tables_;  // by target
     int stages_created_ = 0;
     copy_buffer copy_;
+    binary_copy_buffer binary_;
     key_dedupe dedupe_;
 };
 

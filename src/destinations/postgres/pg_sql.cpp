@@ -90,9 +90,6 @@ std::string sweep_sql(const std::string& target) {
 
 namespace {
 
-// 4714-11-24 BC 00:00 UTC, PostgreSQL's earliest timestamptz.
-constexpr std::int64_t pg_min_us = -210'866'803'200'000'000;
-
 std::string pg_timestamp(std::int64_t us) {
     char buf[max_timestamp_text];
     return std::string(buf, dest::write_timestamp_pg(buf, us));
@@ -109,11 +106,11 @@ std::string epoch_ms_sql(const std::string& col, bool numeric_extract) {
 std::optional<time_range> time_range_sql(const std::string& col, std::optional<std::int64_t> lo_us,
                                          std::optional<std::int64_t> hi_us, int first_param) {
     if (lo_us && hi_us && *lo_us >= *hi_us) return std::nullopt;
-    if (hi_us && *hi_us <= pg_min_us) return std::nullopt;
+    if (hi_us && *hi_us <= pg_min_timestamp_us) return std::nullopt;
     time_range r;
     int n = first_param;
     // Below PostgreSQL's range the bound would be rejected; it excludes nothing anyway.
-    if (lo_us && *lo_us > pg_min_us) {
+    if (lo_us && *lo_us > pg_min_timestamp_us) {
         r.where = fmt::format("{} >= ${}::timestamptz", col, n++);
         r.params.push_back(pg_timestamp(*lo_us));
     }

@@ -12,6 +12,9 @@
 
 namespace sluice::pgdest {
 
+// 4714-11-24 BC 00:00 UTC, PostgreSQL's earliest timestamptz, in µs since 1970.
+inline constexpr std::int64_t pg_min_timestamp_us = -210'866'803'200'000'000;
+
 const char* pg_type(value_type t) noexcept;
 
 // `target` is the quoted, schema-qualified table name.
