@@ -46,6 +46,9 @@ public:
     void end_row();
     // Discards the cells put since the last end_row() (a row that failed to decode).
     void abandon_row();
+    // Appends the complete rows of `other`, a batch of the same schema (the
+    // rows only: cursor and sweep fields stay as they are).
+    void append_rows(const batch& other);
     // Keeps only the first `rows` complete rows (and no pending cells).
     void truncate(std::size_t rows);
 

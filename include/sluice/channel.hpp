@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -32,6 +33,9 @@ public:
     // Next batch, or nullptr once close() was called and everything before it
     // was received (or after shutdown()).
     boost::asio::awaitable<batch_ptr> receive();
+    // The next batch if one is queued (nullptr: the end-of-stream marker), else
+    // nothing; never waits. How the writer groups what is already queued.
+    std::optional<batch_ptr> try_receive();
     // Called by the receiver once it is done with a batch: frees its bytes.
     void release(std::size_t bytes);
 

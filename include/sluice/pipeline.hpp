@@ -32,13 +32,23 @@ std::unique_ptr<destination> make_serialized(std::unique_ptr<destination> inner,
 // transient errors). Runs on the writer's strand; must not block.
 using write_listener = std::function<void(const std::exception_ptr&)>;
 
-// Receives batches until the channel is closed, writing each in its own
-// transaction. A failed write marks that table failed (its source stops on its
-// next send) and the loop goes on with the other tables. Throws only when the
-// destination is unusable for everyone (connection lost), after shutting the
-// channel down.
-boost::asio::awaitable<void> run_writer(batch_channel& channel, destination& dest,
-                                        write_listener on_write = {});
+// How much one transaction of the writer may hold (destination.batch_rows and
+// batch_bytes): batches of one table already queued behind each other are
+// committed together up to these limits. A single larger batch still goes alone.
+struct writer_limits {
+    std::size_t rows = 10000;
+    std::size_t bytes = 16u << 20;
+};
+
+// Receives batches until the channel is closed and commits them, each with
+// the batches of the same table queued right behind it (writer_limits), in one
+// transaction. Grouping never waits for more: a writer that keeps up commits
+// every batch on its own. A failed write marks that table failed (its source
+// stops on its next send) and the loop goes on with the other tables. Throws
+// only when the destination is unusable for everyone (connection lost), after
+// shutting the channel down.
+boost::asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, write_listener on_write = {},
+                                        writer_limits limits = {});
 
 // True for a sluice::error of kind transient (lost connection, disk full, lock
 // timeouts): the destination or source as a whole, not one table's data.
@@ -76,6 +86,7 @@ struct table_outcome {
 struct once_options {
     bool reconcile = false;   // `sluice reconcile`: each pass is followed by a reconcile
     std::string only_table;   // "source.table": just this table (empty: all)
+    writer_limits limits;     // the destination's batch_rows / batch_bytes
 };
 
 using progress_list = std::vector<std::shared_ptr<table_progress>>;

@@ -73,6 +73,7 @@ int run_passes(const options& opts, once_options what) {
             std::function<void(progress_list)> on_started = [display](progress_list t) {
                 display->set_tables(std::move(t));
             };
+            what.limits = sluice::writer_limits{cfg->destination.batch_rows, cfg->destination.batch_bytes};
             auto sync = sluice::run_once(sources, names, *dest, 8, cfg->destination.batch_bytes * 2,
                                          std::move(on_started), what);
             auto both = sync_with_display(display, std::move(sync));

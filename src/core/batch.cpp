@@ -24,6 +24,18 @@ void batch::end_row() {
 
 void batch::abandon_row() { drop_cells_from(rows_ * ncols_); }
 
+void batch::append_rows(const batch& other) {
+    assert(other.ncols_ == ncols_ && cells_.size() == rows_ * ncols_);
+    const auto shift = static_cast<std::int64_t>(arena_.size());
+    arena_.append(other.arena_);
+    const std::size_t first = cells_.size();
+    cells_.insert(cells_.end(), other.cells_.begin(),
+                  other.cells_.begin() + static_cast<std::ptrdiff_t>(other.rows_ * ncols_));
+    for (std::size_t i = first; i < cells_.size(); ++i)
+        if (is_text_like(cells_[i].type)) cells_[i].i += shift;
+    rows_ += other.rows_;
+}
+
 void batch::truncate(std::size_t rows) {
     if (rows >= rows_) return;
     drop_cells_from(rows * ncols_);

@@ -76,6 +76,19 @@ asio::awaitable<batch_ptr> batch_channel::receive() {
     co_return std::move(b);
 }
 
+std::optional<batch_ptr> batch_channel::try_receive() {
+    std::optional<batch_ptr> out;
+    impl_->ch.try_receive([&](error_code ec, batch_ptr b) {
+        if (ec) {
+            out.emplace(nullptr);
+            return;
+        }
+        if (b) --depth_;
+        out.emplace(std::move(b));
+    });
+    return out;
+}
+
 void batch_channel::release(std::size_t bytes) {
     std::lock_guard lock(impl_->mutex);
     bytes_ -= std::min(bytes, bytes_.load());

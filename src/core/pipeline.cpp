@@ -58,14 +58,42 @@ private:
     std::size_t pending_ = 0;
 };
 
+// Whether `next` may be committed in the same transaction as `group`: the same
+// table and schema version, rows or a cursor to write, and no soft-delete sweep
+// on either (a sweep ends its batch's transaction), within the limits.
+bool joins(const batch& group, const batch& next, const writer_limits& limits) {
+    const auto sweeps = [](const batch& b) { return b.soft_delete_unseen_before || b.soft_delete_range; };
+    return next.schema_ptr() == group.schema_ptr() && next.progress == group.progress && !sweeps(group) &&
+           !sweeps(next) && !(next.empty() && next.cursor.empty()) && !(next.progress && next.progress->failed.load()) &&
+           group.rows() + next.rows() <= limits.rows && group.byte_size() + next.byte_size() <= limits.bytes;
+}
+
+// `next`'s rows, cursor and completion callback become part of `group`.
+void absorb(batch& group, batch& next) {
+    group.append_rows(next);
+    if (!next.cursor.empty()) group.cursor = std::move(next.cursor);
+    if (next.cursor_time) group.cursor_time = next.cursor_time;
+    if (next.after_write) {
+        group.after_write = [first = std::move(group.after_write), then = std::move(next.after_write)] {
+            if (first) first();
+            then();
+        };
+    }
+}
+
 }  // namespace
 
-asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, write_listener on_write) {
+asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, write_listener on_write,
+                                 writer_limits limits) {
     auto ex = co_await asio::this_coro::executor;
+    batch_ptr held;  // taken from the channel while grouping, but not joinable: the next to write
+    bool closed = false;
     for (;;) {
-        batch_ptr b = co_await channel.receive();
+        batch_ptr b;
+        if (held) b = std::move(held);
+        else if (!closed) b = co_await channel.receive();
         if (!b) break;
-        const std::size_t bytes = b->byte_size();
+        std::size_t bytes = b->byte_size();
         const auto progress = b->progress;
         // Whatever happens to the batch below, a flush() waiting on it is told.
         struct notify_after_write {
@@ -81,6 +109,20 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, writ
         if (b->empty() && b->cursor.empty() && !b->soft_delete_unseen_before) {
             channel.release(bytes);  // a flush() barrier: nothing to write
             continue;
+        }
+        while (!closed) {
+            std::optional<batch_ptr> next = channel.try_receive();
+            if (!next) break;  // nothing queued: never wait for more
+            if (!*next) {
+                closed = true;
+            } else if (joins(*b, **next, limits)) {
+                bytes += (*next)->byte_size();
+                absorb(*b, **next);
+                continue;
+            } else {
+                held = std::move(*next);
+            }
+            break;
         }
         // Transient failures (lost connection, serialization conflicts) are retried
         // with backoff: the transaction was rolled back, so replaying is exact.
@@ -222,7 +264,7 @@ asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr
     batch_channel channel(ex, channel_batches, channel_bytes);
     wait_group writer_done(ex);
     std::exception_ptr writer_error;
-    asio::co_spawn(asio::make_strand(ex), run_writer(channel, dest),
+    asio::co_spawn(asio::make_strand(ex), run_writer(channel, dest, {}, opts.limits),
                    [&, c = writer_done.completion()](std::exception_ptr e) {
                        writer_error = e;
                        if (e) channel.shutdown();

@@ -80,7 +80,8 @@ private:
             set_reachable(false, why);
         }
         auto on_write = [this](const std::exception_ptr& e) { on_write_result(e); };
-        asio::co_spawn(asio::make_strand(ex_), run_writer(channel_, *dest_, on_write), [this](std::exception_ptr e) {
+        const writer_limits limits{cfg_.destination.batch_rows, cfg_.destination.batch_bytes};
+        asio::co_spawn(asio::make_strand(ex_), run_writer(channel_, *dest_, on_write, limits), [this](std::exception_ptr e) {
             writer_done_.store(true);
             if (!e) return;
             spdlog::critical("writer stopped: {}", describe(e));

@@ -52,6 +52,34 @@ TEST_CASE("abandon_row drops the partial row and its text") {
     CHECK(b.at(1, 1).s == "x");
 }
 
+TEST_CASE("append_rows copies another batch's rows, its text included, and leaves its cursor") {
+    auto s = two_columns();
+    batch a(s), b(s);
+    a.put_int64(1);
+    a.put_text(value_type::string, "first");
+    a.end_row();
+    a.cursor = "ca";
+    b.put_int64(2);
+    b.put_text(value_type::string, "second");
+    b.end_row();
+    b.put_float64(2.5);
+    b.put_null();
+    b.end_row();
+    b.put_int64(9);
+    b.put_text(value_type::string, "pending, not a row");
+    b.cursor = "cb";
+    a.append_rows(b);
+    REQUIRE(a.rows() == 3);
+    CHECK(a.at(0, 1).s == "first");
+    CHECK(a.at(1, 0).i == 2);
+    CHECK(a.at(1, 1).s == "second");
+    CHECK(a.at(2, 0).d == 2.5);
+    CHECK(a.at(2, 1).is_null());
+    CHECK(a.cursor == "ca");
+    a.append_rows(batch(s));
+    CHECK(a.rows() == 3);
+}
+
 TEST_CASE("synthetic keys are content hashes with occurrence numbers") {
     batch b(two_columns());
     synthetic_keyer keyer;
