@@ -1,7 +1,10 @@
 #pragma once
 // The bounded channel between sources and the writer (DESIGN.md §2). Bounded
-// both in batches and in bytes: a sender waits while either limit is reached, so
-// a slow destination slows every source and memory never grows with table size.
+// both in batches and in bytes, counted from send() until the receiver's
+// release() (queued or being written alike, so batches the writer groups into
+// one transaction still count): a sender waits while either limit is reached,
+// so a slow destination slows every source and memory never grows with table
+// size.
 //
 // Boost 1.81's channel close() drops buffered batches and leaves blocked senders
 // hanging (TOOLCHAIN.md), so the stream is ended in-band: close() enqueues an
@@ -36,8 +39,9 @@ public:
     // The next batch if one is queued (nullptr: the end-of-stream marker), else
     // nothing; never waits. How the writer groups what is already queued.
     std::optional<batch_ptr> try_receive();
-    // Called by the receiver once it is done with a batch: frees its bytes.
-    void release(std::size_t bytes);
+    // Called by the receiver once it is done with `batches` batches of `bytes`
+    // bytes in all: frees their share of both limits.
+    void release(std::size_t bytes, std::size_t batches = 1);
 
     // Graceful end: the receiver gets every batch sent so far, then nullptr.
     boost::asio::awaitable<void> close();
@@ -56,6 +60,7 @@ private:
     std::size_t max_bytes_;
     std::atomic<std::size_t> depth_{0};
     std::atomic<std::size_t> bytes_{0};
+    std::size_t unreleased_ = 0;  // batches sent and not yet released (under impl's mutex)
 };
 
 }  // namespace sluice

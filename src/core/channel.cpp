@@ -51,8 +51,9 @@ asio::awaitable<void> batch_channel::send(batch_ptr b) {
             if (impl_->shut) throw error(error_kind::fatal, "sync is shutting down");
             // A batch larger than the whole budget still goes through alone,
             // otherwise it could never be sent.
-            if (bytes_ == 0 || bytes_ + size <= max_bytes_) {
+            if ((bytes_ == 0 || bytes_ + size <= max_bytes_) && unreleased_ < max_batches_) {
                 bytes_ += size;
+                ++unreleased_;
                 break;
             }
             wake = std::make_shared<wake_chan>(impl_->ex, 1);
@@ -63,7 +64,7 @@ asio::awaitable<void> batch_channel::send(batch_ptr b) {
     const error_code no_error;  // named: sluice/coro.hpp
     auto [ec] = co_await impl_->ch.async_send(no_error, std::move(b), asio::as_tuple(asio::use_awaitable));
     if (ec) {
-        release(size);
+        release(size, 1);
         throw error(error_kind::fatal, "sync is shutting down");
     }
     ++depth_;
@@ -89,9 +90,10 @@ std::optional<batch_ptr> batch_channel::try_receive() {
     return out;
 }
 
-void batch_channel::release(std::size_t bytes) {
+void batch_channel::release(std::size_t bytes, std::size_t batches) {
     std::lock_guard lock(impl_->mutex);
     bytes_ -= std::min(bytes, bytes_.load());
+    unreleased_ -= std::min(batches, unreleased_);
     impl_->wake_all();
 }
 

@@ -94,6 +94,7 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, writ
         else if (!closed) b = co_await channel.receive();
         if (!b) break;
         std::size_t bytes = b->byte_size();
+        std::size_t received = 1;  // batches in this transaction, for the channel's release
         const auto progress = b->progress;
         // Whatever happens to the batch below, a flush() waiting on it is told.
         struct notify_after_write {
@@ -103,11 +104,11 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, writ
             }
         } notify{*b};
         if (progress && progress->failed.load()) {
-            channel.release(bytes);  // the table already failed: drop what was in flight
+            channel.release(bytes, received);  // the table already failed: drop what was in flight
             continue;
         }
         if (b->empty() && b->cursor.empty() && !b->soft_delete_unseen_before) {
-            channel.release(bytes);  // a flush() barrier: nothing to write
+            channel.release(bytes, received);  // a flush() barrier: nothing to write
             continue;
         }
         while (!closed) {
@@ -117,6 +118,7 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, writ
                 closed = true;
             } else if (joins(*b, **next, limits)) {
                 bytes += (*next)->byte_size();
+                ++received;
                 absorb(*b, **next);
                 continue;
             } else {
@@ -153,7 +155,7 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, writ
             if (on_write) on_write(e);
             break;
         }
-        channel.release(bytes);
+        channel.release(bytes, received);
     }
 }
 

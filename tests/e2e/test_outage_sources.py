@@ -37,7 +37,9 @@ def test_all_four_sources_down_for_a_minute_then_back(pg, tmp_path):
             db = str(tmp_path / "dest.db")
             port, http = http_cfg()
             cfg = sluicetest.write_config(tmp_path / "sluice.yaml", {
-                "destination": {"type": "sqlite", "path": db},
+                # batch_rows 100: one transaction per PostgreSQL page, as slow as the test needs the
+                # PostgreSQL table to be (grouped, it is complete before the emulators' first page).
+                "destination": {"type": "sqlite", "path": db, "batch_rows": 100},
                 "defaults": {"poll_interval": "1s", "lookback": "0s", "batch_size": 500},
                 "daemon": {"backoff_max": "5s"},
                 "http": http,

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -76,6 +77,35 @@ TEST_CASE("the byte budget holds senders back until the receiver releases") {
     io.run();
     CHECK(received == 10);
     CHECK(max_in_flight <= one * 2);
+}
+
+TEST_CASE("batches received but not released still count against the batch limit") {
+    // The writer holds the batches it groups into one transaction until that commits:
+    // they must not make room for more, or grouping would raise the memory bound.
+    asio::io_context io;
+    batch_channel ch(io.get_executor(), 2, 1 << 20);
+    int sent = 0;
+    std::vector<batch_ptr> holding;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 4; ++i) {
+            co_await ch.send(make_batch(i));
+            ++sent;
+        }
+        co_await ch.close();
+    }, asio::detached);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        holding.push_back(co_await ch.receive());
+        auto second = ch.try_receive();
+        REQUIRE(second);
+        holding.push_back(std::move(*second));
+        asio::steady_timer t(io, std::chrono::milliseconds(20));
+        co_await t.async_wait(asio::use_awaitable);
+        CHECK(sent == 2);  // both received, neither released: the third send waits
+        ch.release(holding[0]->byte_size() + holding[1]->byte_size(), 2);
+        while (auto b = co_await ch.receive()) ch.release(b->byte_size());
+    }, asio::detached);
+    io.run();
+    CHECK(sent == 4);
 }
 
 TEST_CASE("shutdown wakes a sender blocked on a full channel") {
