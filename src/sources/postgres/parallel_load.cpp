@@ -20,16 +20,31 @@ namespace sluice::postgres {
 
 namespace asio = boost::asio;
 
+namespace {
+
+bool integer_key(const column& key) {
+    const auto& t = key.source_type;  // information_schema's data_type
+    return key.type == value_type::int64 && (t == "smallint" || t == "integer" || t == "bigint");
+}
+
+// Types with a total order whose text form reads back as the same value (so a
+// histogram bound or a last key is a valid range bound): not floats or booleans.
+bool splittable_key(const column& key) {
+    static constexpr std::string_view ordered[] = {"numeric", "decimal", "date", "timestamp without time zone",
+                                                   "timestamp with time zone", "text", "character varying",
+                                                   "character", "uuid"};
+    return integer_key(key) || std::find(std::begin(ordered), std::end(ordered), key.source_type) != std::end(ordered);
+}
+
+}  // namespace
+
 bool parallel_load_applies(const read_context& ctx, const std::optional<cursor_state>& saved,
                            std::optional<std::int64_t> estimated_rows) {
     const auto& s = *ctx.schema;
     if (ctx.redshift || s.mode != sync_mode::incremental || s.synthetic_key || s.key.size() != 1 ||
         !s.cursor_column)
         return false;
-    const auto& key = s.columns[s.key.front()];
-    const auto& t = key.source_type;  // information_schema's data_type
-    const bool integer_key = key.type == value_type::int64 && (t == "smallint" || t == "integer" || t == "bigint");
-    if (!integer_key) return false;
+    if (!splittable_key(s.columns[s.key.front()])) return false;
     if (saved && saved->load) return true;  // a load in progress is finished as a load
     const int workers = ctx.settings.max_parallel_workers;
     if (saved || workers <= 1 || !estimated_rows) return false;
@@ -46,6 +61,22 @@ std::vector<load_range> split_key_range(std::int64_t min, std::int64_t max, std:
         if (i > 0) r.lo = std::to_string(static_cast<std::int64_t>(min + span * static_cast<__int128>(i) / n));
         if (i + 1 < n) r.hi = std::to_string(static_cast<std::int64_t>(min + span * static_cast<__int128>(i + 1) / n));
         out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<load_range> split_by_histogram(const std::vector<std::string>& bounds, std::size_t n) {
+    std::vector<std::string> cuts;
+    if (n > 1 && bounds.size() >= 2) {
+        for (std::size_t j = 1; j < n; ++j) {
+            const std::string& b = bounds[(j * (bounds.size() - 1) + n / 2) / n];
+            if (cuts.empty() || cuts.back() != b) cuts.push_back(b);
+        }
+    }
+    std::vector<load_range> out(cuts.size() + 1);
+    for (std::size_t i = 0; i < cuts.size(); ++i) {
+        out[i].hi = cuts[i];
+        out[i + 1].lo = cuts[i];
     }
     return out;
 }
@@ -152,10 +183,23 @@ asio::awaitable<void> read_parallel_load(read_context& ctx, const std::optional<
             load.has_end = true;
             load.end_c = end.is_null(0, 0) ? std::nullopt : std::optional<std::string>(std::string(end.get(0, 0)));
             for (int c = 1; c < end.columns(); ++c) load.end_k.emplace_back(std::string(end.get(0, c)));
-            const auto bounds_sql = key_bounds_query(s).sql;
-            const auto bounds = co_await first.exec(bounds_sql);
-            load.ranges = split_key_range(std::stoll(std::string(bounds.get(0, 0))),
-                                          std::stoll(std::string(bounds.get(0, 1))), planned * 4);
+            const auto histogram = histogram_bounds_query(s);
+            const auto hist = co_await first.exec(histogram.sql, histogram.params);
+            std::vector<std::string> bounds;
+            for (int i = 0; i < hist.rows(); ++i) bounds.emplace_back(hist.get(i, 0));
+            if (bounds.size() >= 2) {
+                load.ranges = split_by_histogram(bounds, planned * 4);
+            } else if (integer_key(s.columns[s.key.front()])) {
+                const auto minmax_sql = key_bounds_query(s).sql;
+                const auto minmax = co_await first.exec(minmax_sql);
+                load.ranges = split_key_range(std::stoll(std::string(minmax.get(0, 0))),
+                                              std::stoll(std::string(minmax.get(0, 1))), planned * 4);
+            } else {
+                spdlog::info("{}: no statistics for key {} (ANALYZE the table to split its initial load); "
+                             "reading it as one range", s.qualified_name(),
+                             pg::connection::quote_ident(s.columns[s.key.front()].name));
+                load.ranges.push_back({});
+            }
         } else {
             load.ranges.push_back({});  // an empty table: one range, read and done at once
         }

@@ -212,6 +212,18 @@ read_query key_bounds_query(const table_schema& s) {
     return {fmt::format("SELECT min({0})::text, max({0})::text FROM {1}", k, s.source_table), {}};
 }
 
+read_query histogram_bounds_query(const table_schema& s) {
+    // pg_stats, not pg_statistic: readable for every column the user may SELECT.
+    // A partitioned table's statistics are the inherited ones.
+    return {"SELECT u.b FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_catalog.pg_stats st ON st.schemaname = n.nspname AND st.tablename = c.relname "
+            "AND st.inherited = (c.relkind = 'p') "
+            "CROSS JOIN LATERAL unnest(st.histogram_bounds::text::text[]) WITH ORDINALITY AS u(b, i) "
+            "WHERE c.oid = $1::regclass AND st.attname = $2 ORDER BY u.i",
+            {s.source_table, s.columns[s.key.front()].name}};
+}
+
 read_query end_position_query(const table_schema& s) {
     const auto c = qi(s.columns[*s.cursor_column].name);
     std::string cols = c, order = c + " DESC NULLS LAST";

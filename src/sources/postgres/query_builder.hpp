@@ -68,6 +68,9 @@ read_query range_query(const table_schema& s, const std::string& lo, const std::
 // Parallel initial loads (parallel_load.hpp), on the table's single key column:
 // its smallest and largest value as text;
 read_query key_bounds_query(const table_schema& s);
+// the key column's histogram bounds from pg_stats (ANALYZE's sample, in the
+// column's own order), one row each, as text; no rows without statistics;
+read_query histogram_bounds_query(const table_schema& s);
 // the (cursor, key) of the newest row in (cursor NULLS FIRST, key) order;
 read_query end_position_query(const table_schema& s);
 // the rows with lo <= key < hi and key > last (each when set), in key order.

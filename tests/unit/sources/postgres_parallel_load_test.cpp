@@ -81,3 +81,28 @@ TEST_CASE("parallel load: range queries bound the single key and resume after th
           "LIMIT 1");
     CHECK(key_bounds_query(s).sql == "SELECT min(\"id\")::text, max(\"id\")::text FROM \"public\".\"ev\"");
 }
+
+TEST_CASE("parallel load: histogram bounds cut ranges of about equal rows, repeated cuts collapse") {
+    std::vector<std::string> bounds;
+    for (int i = 0; i <= 100; ++i) bounds.push_back("k" + std::to_string(1000 + i * 10));
+    const auto r = split_by_histogram(bounds, 4);
+    REQUIRE(r.size() == 4);
+    CHECK(r[0].lo == std::nullopt);
+    CHECK(r[0].hi == t("k1250"));
+    CHECK(r[1].lo == t("k1250"));
+    CHECK(r[1].hi == t("k1500"));
+    CHECK(r[2].hi == t("k1750"));
+    CHECK(r[3].lo == t("k1750"));
+    CHECK(r[3].hi == std::nullopt);
+    // A skewed key repeats bounds: no empty [x, x) range.
+    const auto few = split_by_histogram({"a", "a", "b", "c"}, 4);
+    REQUIRE(few.size() == 3);
+    CHECK(few[0].hi == t("a"));
+    CHECK(few[1].lo == t("a"));
+    CHECK(few[1].hi == t("b"));
+    CHECK(few[2].lo == t("b"));
+    // Too few bounds or one range wanted: the whole key space.
+    CHECK(split_by_histogram({"x"}, 4).size() == 1);
+    CHECK(split_by_histogram(bounds, 1).size() == 1);
+    CHECK(split_by_histogram({}, 4).front() == load_range{});
+}
