@@ -73,11 +73,30 @@ asio::awaitable<void> connection::copy_put(std::string_view data) {
     }
 }
 
-asio::awaitable<void> connection::copy_end() {
+asio::awaitable<void> connection::copy_end() { co_await finish_copy(nullptr); }
+
+asio::awaitable<void> connection::copy_abort(std::string_view why) {
+    const std::string message(why);
+    const char* const fail_message = message.c_str();  // named: sluice/coro.hpp
+    bool rejected = false;
+    try {
+        co_await finish_copy(fail_message);
+    } catch (const pg_error&) {
+        if (!connected()) throw;
+        rejected = true;  // the expected answer: "COPY from stdin failed: <why>"
+    }
+    if (!rejected) {
+        close();  // the server took a COPY we meant to fail: its state is not what the caller expects
+        throw pg_error(error_kind::fatal, fmt::format("postgres {}: aborting COPY: the server accepted it", endpoint_),
+                       "");
+    }
+}
+
+asio::awaitable<void> connection::finish_copy(const char* error_message) {
     ensure_connected("finishing COPY");
     try {
         for (;;) {
-            const int r = PQputCopyEnd(conn_, nullptr);
+            const int r = PQputCopyEnd(conn_, error_message);
             if (r < 0) fail("finishing COPY");
             if (r == 1) break;
             co_await wait(true);

@@ -623,3 +623,40 @@ def test_other_cells_false_and_default_names(tmp_path, scan_em):
     assert "_cells" not in dcols and "name" in dcols and "n" in dcols, dcols
     assert_rows_equal(expected_rows(dump, cols, other_cells=False),
                       dest_rows(db, dest_table("scanopts"), cols, other_cells=False), "other_cells false")
+
+
+def test_postgres_value_without_binary_form_goes_as_text(tmp_path, pg):
+    """The PostgreSQL destination streams binary COPY while encoding; a value binary
+    COPY cannot carry exactly (a timestamp before 4714 BC) found after the first pieces
+    were sent aborts that COPY cleanly and sends the batch as text, so PostgreSQL's own
+    judgement of the value stands (here: out of range, the table fails) and the other
+    table of the run is written whole."""
+    with Emulator() as em:
+        em.create("ev", "d")
+        em.create("ok", "d")
+        base = ms(2024, 1, 1)
+        rows = [{"row": f"r{i:05d}", "cells": {"d:t": str(base + i), "d:pad": "x" * 200}} for i in range(3000)]
+        rows[2500]["cells"]["d:t"] = "-300000000000000"  # about 7537 BC; > 256 KiB of rows before it
+        em.put("ev", rows)
+        em.put("ok", [{"row": f"k{i:03d}", "cells": {"d:t": str(base + i)}} for i in range(50)])
+        dbname = pg.create_db(f"hb_binary_{os.getpid()}")
+        cols = [{"cell": "d:t", "name": "t", "type": "timestamp"}]
+        cfg = sluicetest.write_config(tmp_path / "pg.yaml", {
+            "destination": {"type": "postgres", "dsn": pg.dsn(dbname)},
+            "log": {"level": "debug", "format": "text"},
+            "sources": [em.source_cfg([{"name": "ev", "columns": cols}, {"name": "ok", "columns": cols}],
+                                      batch_size=5000)]})
+        res = run_sluice("once", config=cfg, timeout=120)
+        assert res.returncode != 0, res.describe()
+        assert "row 2500 has no exact binary COPY form; this batch goes as text" in res.output, res.describe()
+        assert "aborting COPY" not in res.output and "retrying" not in res.output, res.describe()
+        assert re.search(r"hb\.ev: FAILED after 0 rows: .*out of range", res.output), res.describe()
+        assert re.search(r"^hb\.ok: 50 rows\s*$", res.output, re.M), res.describe()
+        conn = pg.connect(dbname)
+        try:
+            with conn.cursor() as c:
+                c.execute("SELECT count(*), min(t), max(t) FROM hb.ok")
+                n, lo, hi = c.fetchone()
+        finally:
+            conn.close()
+        assert n == 50 and lo == dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), (n, lo, hi)

@@ -102,6 +102,9 @@ public:
     boost::asio::awaitable<void> copy_start(std::string_view copy_sql);
     boost::asio::awaitable<void> copy_put(std::string_view data);
     boost::asio::awaitable<void> copy_end();
+    // Ends the COPY as failed (CopyFail with `why`): the server rejects it and the
+    // transaction is aborted; the caller rolls it back. The connection stays usable.
+    boost::asio::awaitable<void> copy_abort(std::string_view why);
 
     // COPY ... TO STDOUT: copy_out_start() runs the statement, then
     // copy_out_next() hands out its rows one at a time as they arrive (one
@@ -128,6 +131,8 @@ public:
 
 private:
     boost::asio::awaitable<void> wait(bool for_write);
+    // PQputCopyEnd (error_message: nullptr = success, else CopyFail), then the COPY's result.
+    boost::asio::awaitable<void> finish_copy(const char* error_message);
     boost::asio::awaitable<void> flush();
     boost::asio::awaitable<result> collect();
     boost::asio::awaitable<void> poll_connect(std::chrono::milliseconds timeout);

@@ -23,6 +23,9 @@ namespace asio = boost::asio;
 using pg::connection;
 
 constexpr std::size_t copy_chunk = 1u << 20;
+// Binary rows go out in pieces of this size as they are encoded, so the server
+// parses one piece while the next is encoded (and a batch is never held whole).
+constexpr std::size_t copy_stream_chunk = 256u << 10;
 constexpr std::size_t max_identifier = 63;  // NAMEDATALEN - 1: longer names are silently truncated
 
 std::string timestamp_param(std::int64_t micros) {
@@ -268,10 +271,12 @@ asio::awaitable<void> pg_destination::rollback_quietly() {
     if (failed && conn_) conn_->close();
 }
 
-asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t, const batch& b, bool direct,
-                                                                 bool binary, std::size_t rows) {
+asio::awaitable<std::optional<std::uint64_t>> pg_destination::write_transaction(table_entry& t, const batch& b,
+                                                                                bool direct, bool binary,
+                                                                                std::size_t rows,
+                                                                                std::int64_t synced_at_us) {
     const table_schema& schema = b.schema();
-    const std::string now = timestamp_param(now_us());
+    const std::string now = timestamp_param(synced_at_us);
     const std::string where = fmt::format("postgres destination: table {}: writing {} rows{}", t.target, rows,
                                           direct ? " by direct COPY" : "");
     // The sweep, worked out before BEGIN so that a bad range fails without a transaction.
@@ -301,10 +306,28 @@ asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t,
             std::string copy_statement = direct ? t.copy_target : t.copy_stage;
             if (binary) copy_statement += binary_option;
             co_await conn_->copy_start(copy_statement);
-            const std::string_view data = binary ? binary_.view() : copy_.view();
-            for (std::size_t off = 0; off < data.size(); off += copy_chunk) {
-                const std::string_view piece = data.substr(off, copy_chunk);  // named: sluice/coro.hpp
-                co_await conn_->copy_put(piece);
+            if (binary) {
+                std::exception_ptr bad_row;
+                bool complete = false;
+                try {
+                    complete = co_await stream_binary(b, synced_at_us, where);
+                } catch (const data_error&) {
+                    bad_row = std::current_exception();
+                }
+                if (!complete) {
+                    // A clean CopyFail keeps the session (and the other tables' writes) alive.
+                    const std::string_view why = "a row sluice could not encode";  // named: sluice/coro.hpp
+                    co_await conn_->copy_abort(why);
+                    co_await conn_->exec(sql_rollback);
+                    if (bad_row) std::rethrow_exception(bad_row);
+                    co_return std::nullopt;
+                }
+            } else {
+                const std::string_view data = copy_.view();
+                for (std::size_t off = 0; off < data.size(); off += copy_chunk) {
+                    const std::string_view piece = data.substr(off, copy_chunk);  // named: sluice/coro.hpp
+                    co_await conn_->copy_put(piece);
+                }
             }
             co_await conn_->copy_end();
             if (!direct) co_await conn_->exec(t.merge);
@@ -325,7 +348,7 @@ asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t,
             swept = static_cast<std::uint64_t>(parse_int64(r.command_tuples(), where + ": soft-deleting"));
         }
         co_await conn_->exec(sql_commit);
-        co_return swept;
+        co_return std::optional<std::uint64_t>(swept);
     } catch (...) {
         ep = std::current_exception();
     }
@@ -333,17 +356,32 @@ asio::awaitable<std::uint64_t> pg_destination::write_transaction(table_entry& t,
     rethrow_with(ep, where);
 }
 
-bool pg_destination::encode_binary(const batch& b, std::int64_t synced_at_us, const std::string& where) {
+asio::awaitable<bool> pg_destination::stream_binary(const batch& b, std::int64_t synced_at_us,
+                                                    const std::string& where) {
     binary_.begin();
     for (std::size_t r = 0; r < b.rows(); ++r) {
         if (!dedupe_.keep(r)) continue;
         if (!binary_.append_row(b, r, synced_at_us, where)) {
             spdlog::debug("{}: a value of row {} has no exact binary COPY form; this batch goes as text", where, r);
-            return false;
+            co_return false;
+        }
+        if (binary_.size() >= copy_stream_chunk) {
+            const std::string_view piece = binary_.view();  // named: sluice/coro.hpp
+            co_await conn_->copy_put(piece);
+            binary_.clear();
         }
     }
     binary_.finish();
-    return true;
+    const std::string_view rest = binary_.view();
+    co_await conn_->copy_put(rest);
+    co_return true;
+}
+
+void pg_destination::encode_text(const batch& b, std::int64_t synced_at_us, const std::string& where) {
+    const std::string suffix = "\t" + timestamp_param(synced_at_us) + "\tf";
+    copy_.clear();
+    for (std::size_t r = 0; r < b.rows(); ++r)
+        if (dedupe_.keep(r)) copy_.append_row(b, r, suffix, where);
 }
 
 asio::awaitable<void> pg_destination::write(const batch& b) {
@@ -354,38 +392,31 @@ asio::awaitable<void> pg_destination::write(const batch& b) {
 
     const std::size_t rows = dedupe_.run(b);
     const std::int64_t synced_at = now_us();
-    const bool binary = t->binary && encode_binary(b, synced_at, where);
-    if (!binary) {
-        const std::string suffix = "\t" + timestamp_param(synced_at) + "\tf";
-        copy_.clear();
-        for (std::size_t r = 0; r < b.rows(); ++r)
-            if (dedupe_.keep(r)) copy_.append_row(b, r, suffix, where);
-    }
-
-    bool merged = !t->direct;
-    std::uint64_t swept = 0;
-    if (t->direct) {
-        bool conflict = false;
+    bool binary = t->binary;
+    if (!binary) encode_text(b, synced_at, where);
+    // At most three tries: a direct COPY that meets existing rows goes on by merging,
+    // and a batch with a value binary COPY cannot carry goes again as text.
+    std::optional<std::uint64_t> swept;
+    while (!swept) {
+        const bool direct = t->direct;
+        if (!direct) co_await ensure_stage(*t, schema);
         try {
-            swept = co_await write_transaction(*t, b, true, binary, rows);
+            swept = co_await write_transaction(*t, b, direct, binary, rows, synced_at);
         } catch (const pg::pg_error& e) {
-            if (e.sqlstate() != "23505") throw;
-            conflict = true;
-        }
-        if (conflict) {
+            if (!direct || e.sqlstate() != "23505") throw;
             spdlog::info("{}: rows already present, switching from direct COPY to merging", where);
             t->direct = false;
-            merged = true;
+            continue;
         }
-    }
-    if (merged) {
-        co_await ensure_stage(*t, schema);
-        swept = co_await write_transaction(*t, b, false, binary, rows);
+        if (!swept) {
+            binary = false;
+            encode_text(b, synced_at, where);
+        }
     }
 
     if (b.progress) {
         b.progress->rows_written += b.rows();
-        b.progress->rows_soft_deleted += swept;
+        b.progress->rows_soft_deleted += *swept;
         b.progress->batches_written += 1;
         if (!b.cursor.empty()) b.progress->set_committed_cursor(b.cursor);
     }

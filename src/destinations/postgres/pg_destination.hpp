@@ -65,11 +65,16 @@ private:
     boost::asio::awaitable<table_entry*> entry_for(const table_schema& schema);
     boost::asio::awaitable<void> ensure_stage(table_entry& t, const table_schema& schema);
     // One transaction: COPY (direct or into the stage + merge), state, sweep.
-    // Returns the number of rows the sweep marked deleted.
-    boost::asio::awaitable<std::uint64_t> write_transaction(table_entry& t, const batch& b, bool direct,
-                                                            bool binary, std::size_t rows);
-    // The batch's kept rows into binary_; false when a value needs the text form.
-    bool encode_binary(const batch& b, std::int64_t synced_at_us, const std::string& where);
+    // Returns the number of rows the sweep marked deleted, or nullopt when a
+    // value had no binary form (the transaction was rolled back: send as text).
+    boost::asio::awaitable<std::optional<std::uint64_t>> write_transaction(table_entry& t, const batch& b,
+                                                                           bool direct, bool binary, std::size_t rows,
+                                                                           std::int64_t synced_at_us);
+    // The batch's kept rows into the open COPY in binary form, encoded and sent
+    // piece by piece; false (nothing more sent) when a value needs the text form.
+    boost::asio::awaitable<bool> stream_binary(const batch& b, std::int64_t synced_at_us, const std::string& where);
+    // The batch's kept rows into copy_, in text form.
+    void encode_text(const batch& b, std::int64_t synced_at_us, const std::string& where);
     boost::asio::awaitable<void> rollback_quietly();
 
     std::string dsn_;
