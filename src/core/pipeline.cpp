@@ -1,4 +1,6 @@
 #include "sluice/pipeline.hpp"
+
+#include <deque>
 #include "sluice/reconcile_pass.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -68,6 +70,15 @@ bool joins(const batch& group, const batch& next, const writer_limits& limits) {
            group.rows() + next.rows() <= limits.rows && group.byte_size() + next.byte_size() <= limits.bytes;
 }
 
+// Batches whose order matters to each other: the same source table, or the same
+// destination table (a table's `destination:` may name another's).
+bool same_table(const table_schema& a, const table_schema& b) {
+    const auto dest = [](const table_schema& s) -> const std::string& {
+        return s.dest_table.empty() ? s.table : s.dest_table;
+    };
+    return a.source == b.source && (a.table == b.table || dest(a) == dest(b));
+}
+
 // `next`'s rows, cursor and completion callback become part of `group`.
 void absorb(batch& group, batch& next) {
     group.append_rows(next);
@@ -86,12 +97,18 @@ void absorb(batch& group, batch& next) {
 asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, write_listener on_write,
                                  writer_limits limits) {
     auto ex = co_await asio::this_coro::executor;
-    batch_ptr held;  // taken from the channel while grouping, but not joinable: the next to write
+    // Received but not written yet, in channel order: batches of other tables that
+    // were queued when a group was formed. Counted by the channel until released.
+    std::deque<batch_ptr> pending;
     bool closed = false;
     for (;;) {
         batch_ptr b;
-        if (held) b = std::move(held);
-        else if (!closed) b = co_await channel.receive();
+        if (!pending.empty()) {
+            b = std::move(pending.front());
+            pending.pop_front();
+        } else if (!closed) {
+            b = co_await channel.receive();
+        }
         if (!b) break;
         std::size_t bytes = b->byte_size();
         std::size_t received = 1;  // batches in this transaction, for the channel's release
@@ -111,20 +128,26 @@ asio::awaitable<void> run_writer(batch_channel& channel, destination& dest, writ
             channel.release(bytes, received);  // a flush() barrier: nothing to write
             continue;
         }
+        // Everything already queued, then the batches of this table among it, in
+        // order, until one that cannot join (a table's batches never overtake each
+        // other; other tables' batches may wait for this commit).
         while (!closed) {
             std::optional<batch_ptr> next = channel.try_receive();
             if (!next) break;  // nothing queued: never wait for more
-            if (!*next) {
-                closed = true;
-            } else if (joins(*b, **next, limits)) {
-                bytes += (*next)->byte_size();
-                ++received;
-                absorb(*b, **next);
+            if (!*next) closed = true;
+            else pending.push_back(std::move(*next));
+        }
+        for (auto it = pending.begin(); it != pending.end();) {
+            batch& next = **it;
+            if (!same_table(next.schema(), b->schema())) {
+                ++it;
                 continue;
-            } else {
-                held = std::move(*next);
             }
-            break;
+            if (!joins(*b, next, limits)) break;
+            bytes += next.byte_size();
+            ++received;
+            absorb(*b, next);
+            it = pending.erase(it);
         }
         // Transient failures (lost connection, serialization conflicts) are retried
         // with backoff: the transaction was rolled back, so replaying is exact.

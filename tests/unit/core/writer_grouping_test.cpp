@@ -1,7 +1,8 @@
-// The writer commits batches of one table that are already queued behind each
-// other in one transaction (destination.batch_rows / batch_bytes), and nothing
-// else: not across tables, schema versions or soft-delete sweeps, never past a
-// flush barrier, never more rows than the limit, and without waiting for more.
+// The writer commits the batches of one table that are already queued in one
+// transaction (destination.batch_rows / batch_bytes), skipping over other
+// tables' batches but never reordering one table's: not across schema versions
+// or soft-delete sweeps, never past a flush barrier, never more rows than the
+// limit, and without waiting for more.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -102,7 +103,7 @@ TEST_CASE("writer: queued batches of one table share a transaction up to batch_r
             co_await ch.send(std::move(x));
         }
         co_await ch.send(rows(a, pa, 100, 30, "c4"));      // would pass 50 rows: a new transaction
-        co_await ch.send(rows(b, pb, 200, 5, "b0"));       // another table
+        co_await ch.send(rows(b, pb, 200, 5, "b0"));       // another table: skipped over, written next
         co_await ch.send(rows(a, pa, 300, 5, "c5"));
         auto barrier = std::make_unique<batch>(a);         // a flush barrier ends the group
         barrier->progress = pa;
@@ -120,7 +121,7 @@ TEST_CASE("writer: queued batches of one table share a transaction up to batch_r
     }, asio::detached);
     io.run();
 
-    REQUIRE(dest.writes.size() == 8);
+    REQUIRE(dest.writes.size() == 7);
     CHECK(dest.writes[0].ids == [] {
         std::vector<std::int64_t> v;
         for (int i = 0; i < 4; ++i)
@@ -128,17 +129,21 @@ TEST_CASE("writer: queued batches of one table share a transaction up to batch_r
         return v;
     }());
     CHECK(dest.writes[0].cursor == "c3");
-    CHECK(dest.writes[1].ids == range(100, 30));
-    CHECK(dest.writes[1].cursor == "c4");
+    // Table b's batch waits: a's next batches join past it, up to the barrier.
+    CHECK(dest.writes[1].ids == [] {
+        auto v = range(100, 30);
+        for (auto x : range(300, 5)) v.push_back(x);
+        return v;
+    }());
+    CHECK(dest.writes[1].cursor == "c5");
     CHECK(dest.writes[2].table == "b");
-    CHECK(dest.writes[3].ids == range(300, 5));
-    CHECK(dest.writes[4].ids == range(400, 5));
-    CHECK(dest.writes[4].cursor == "c6");
-    CHECK(dest.writes[5].ids == range(500, 5));
-    CHECK(dest.writes[6].ids == range(600, 5));
-    CHECK(dest.writes[6].sweep);
-    CHECK(dest.writes[7].ids == range(700, 5));
-    CHECK(dest.writes[7].cursor == "c10");
+    CHECK(dest.writes[3].ids == range(400, 5));
+    CHECK(dest.writes[3].cursor == "c6");
+    CHECK(dest.writes[4].ids == range(500, 5));
+    CHECK(dest.writes[5].ids == range(600, 5));
+    CHECK(dest.writes[5].sweep);
+    CHECK(dest.writes[6].ids == range(700, 5));
+    CHECK(dest.writes[6].cursor == "c10");
     CHECK(completed == std::vector<int>{0, 1, 2, 3});
     CHECK(barrier_calls == 1);
     CHECK(ch.bytes_in_flight() == 0);  // every grouped batch's bytes were released
