@@ -33,15 +33,16 @@ std::unique_ptr<destination> make_serialized(std::unique_ptr<destination> inner,
 using write_listener = std::function<void(const std::exception_ptr&)>;
 
 // How much one transaction of the writer may hold (destination.batch_rows and
-// batch_bytes): batches of one table already queued behind each other are
-// committed together up to these limits. A single larger batch still goes alone.
+// batch_bytes): batches of one table already queued are committed together up
+// to these limits. A single larger batch still goes alone.
 struct writer_limits {
     std::size_t rows = 10000;
     std::size_t bytes = 16u << 20;
 };
 
 // Receives batches until the channel is closed and commits them, each with
-// the batches of the same table queued right behind it (writer_limits), in one
+// the batches of the same table already queued after it (writer_limits; other
+// tables' batches are skipped over, one table's never reordered), in one
 // transaction. Grouping never waits for more: a writer that keeps up commits
 // every batch on its own. A failed write marks that table failed (its source
 // stops on its next send) and the loop goes on with the other tables. Throws
