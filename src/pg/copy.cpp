@@ -23,6 +23,11 @@ constexpr std::size_t max_put = 64 * 1024 * 1024;  // PQputCopyData takes an int
 }  // namespace
 
 asio::awaitable<void> connection::copy_start(std::string_view copy_sql) {
+    co_await start_copy(copy_sql, true);
+    copy_unflushed_ = 0;
+}
+
+asio::awaitable<void> connection::start_copy(std::string_view copy_sql, bool from_stdin) {
     ensure_connected("starting COPY");
     const std::string text(copy_sql);
     try {
@@ -30,15 +35,13 @@ asio::awaitable<void> connection::copy_start(std::string_view copy_sql) {
         co_await flush();
         result r = co_await collect();
         const auto status = PQresultStatus(r.native());
-        if (status == PGRES_COPY_IN) {
-            copy_unflushed_ = 0;
-            co_return;
-        }
+        if (status == (from_stdin ? PGRES_COPY_IN : PGRES_COPY_OUT)) co_return;
         if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) fail("starting COPY", r.native());
-        close();  // some other state (COPY TO, plain command): not what the caller can drive
-        throw pg_error(
-            error_kind::fatal,
-            fmt::format("postgres {}: starting COPY: statement is not COPY ... FROM STDIN", endpoint_), "");
+        close();  // some other state (the other direction, a plain command): not what the caller can drive
+        throw pg_error(error_kind::fatal,
+                       fmt::format("postgres {}: starting COPY: statement is not COPY ... {}", endpoint_,
+                                   from_stdin ? "FROM STDIN" : "TO STDOUT"),
+                       "");
     } catch (const pg_error&) {
         if (!connected()) close();
         throw;
@@ -133,27 +136,7 @@ void copy_row::reset(char* buf, std::size_t len) noexcept {
     len_ = len;
 }
 
-asio::awaitable<void> connection::copy_out_start(std::string_view copy_sql) {
-    ensure_connected("starting COPY");
-    const std::string text(copy_sql);
-    try {
-        if (!PQsendQuery(conn_, text.c_str())) fail("starting COPY");
-        co_await flush();
-        result r = co_await collect();
-        const auto status = PQresultStatus(r.native());
-        if (status == PGRES_COPY_OUT) co_return;
-        if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) fail("starting COPY", r.native());
-        close();
-        throw pg_error(error_kind::fatal,
-                       fmt::format("postgres {}: starting COPY: statement is not COPY ... TO STDOUT", endpoint_), "");
-    } catch (const pg_error&) {
-        if (!connected()) close();
-        throw;
-    } catch (...) {
-        close();
-        throw;
-    }
-}
+asio::awaitable<void> connection::copy_out_start(std::string_view copy_sql) { co_await start_copy(copy_sql, false); }
 
 asio::awaitable<bool> connection::copy_out_next(copy_row& row) {
     ensure_connected("reading COPY data");

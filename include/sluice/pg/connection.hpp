@@ -131,6 +131,8 @@ public:
 
 private:
     boost::asio::awaitable<void> wait(bool for_write);
+    // Sends a COPY statement and checks that the server entered that direction.
+    boost::asio::awaitable<void> start_copy(std::string_view copy_sql, bool from_stdin);
     // PQputCopyEnd (error_message: nullptr = success, else CopyFail), then the COPY's result.
     boost::asio::awaitable<void> finish_copy(const char* error_message);
     boost::asio::awaitable<void> flush();
