@@ -18,7 +18,7 @@
 
 namespace sluice::pgdest {
 
-// Reused raw storage for one batch's COPY data, shared by the text and the
+// Reused raw storage for COPY data as it is encoded and sent, shared by the text and the
 // binary encoders: only [0, used_) is data, and growing zero-fills only the new
 // tail, so it settles after the first few batches.
 class copy_storage {

@@ -22,8 +22,7 @@ namespace {
 namespace asio = boost::asio;
 using pg::connection;
 
-constexpr std::size_t copy_chunk = 1u << 20;
-// Binary rows go out in pieces of this size as they are encoded, so the server
+// COPY rows go out in pieces of this size as they are encoded, so the server
 // parses one piece while the next is encoded (and a batch is never held whole).
 constexpr std::size_t copy_stream_chunk = 256u << 10;
 constexpr std::size_t max_identifier = 63;  // NAMEDATALEN - 1: longer names are silently truncated
@@ -188,13 +187,13 @@ asio::awaitable<void> pg_destination::prepare_table(const table_schema& schema) 
             for (int i = 0; i < r.rows(); ++i) existing.emplace(r.get(i, 0), r.get(i, 1));
             // A column of another type than sluice creates (changed by hand, say)
             // reads text input only: its binary form may differ.
-            auto check_type = [&](const std::string& name, value_type type) {
+            auto check_type = [&](std::string_view name, value_type type) {
                 auto it = existing.find(name);
                 if (it != existing.end() && it->second != created_type_oid(type) && text_only.empty())
                     text_only = fmt::format("column {} is not {}", connection::quote_ident(name), pg_type(type));
             };
-            check_type(std::string(synced_at_column), value_type::timestamp);
-            check_type(std::string(deleted_column), value_type::boolean);
+            check_type(synced_at_column, value_type::timestamp);
+            check_type(deleted_column, value_type::boolean);
             for (std::size_t i = 0; i < schema.columns.size(); ++i) {
                 const column& c = schema.columns[i];
                 check_type(c.name, c.type);
@@ -306,28 +305,20 @@ asio::awaitable<std::optional<std::uint64_t>> pg_destination::write_transaction(
             std::string copy_statement = direct ? t.copy_target : t.copy_stage;
             if (binary) copy_statement += binary_option;
             co_await conn_->copy_start(copy_statement);
-            if (binary) {
-                std::exception_ptr bad_row;
-                bool complete = false;
-                try {
-                    complete = co_await stream_binary(b, synced_at_us, where);
-                } catch (const data_error&) {
-                    bad_row = std::current_exception();
-                }
-                if (!complete) {
-                    // A clean CopyFail keeps the session (and the other tables' writes) alive.
-                    const std::string_view why = "a row sluice could not encode";  // named: sluice/coro.hpp
-                    co_await conn_->copy_abort(why);
-                    co_await conn_->exec(sql_rollback);
-                    if (bad_row) std::rethrow_exception(bad_row);
-                    co_return std::nullopt;
-                }
-            } else {
-                const std::string_view data = copy_.view();
-                for (std::size_t off = 0; off < data.size(); off += copy_chunk) {
-                    const std::string_view piece = data.substr(off, copy_chunk);  // named: sluice/coro.hpp
-                    co_await conn_->copy_put(piece);
-                }
+            std::exception_ptr bad_row;
+            bool complete = false;
+            try {
+                complete = co_await stream_rows(b, binary, synced_at_us, where);
+            } catch (const data_error&) {
+                bad_row = std::current_exception();
+            }
+            if (!complete) {
+                // A clean CopyFail keeps the session (and the other tables' writes) alive.
+                const std::string_view why = "a row sluice could not encode";  // named: sluice/coro.hpp
+                co_await conn_->copy_abort(why);
+                co_await conn_->exec(sql_rollback);
+                if (bad_row) std::rethrow_exception(bad_row);
+                co_return std::nullopt;
             }
             co_await conn_->copy_end();
             if (!direct) co_await conn_->exec(t.merge);
@@ -356,32 +347,34 @@ asio::awaitable<std::optional<std::uint64_t>> pg_destination::write_transaction(
     rethrow_with(ep, where);
 }
 
-asio::awaitable<bool> pg_destination::stream_binary(const batch& b, std::int64_t synced_at_us,
-                                                    const std::string& where) {
-    binary_.begin();
+asio::awaitable<bool> pg_destination::stream_rows(const batch& b, bool binary, std::int64_t synced_at_us,
+                                                  const std::string& where) {
+    copy_storage& out = binary ? static_cast<copy_storage&>(binary_) : copy_;
+    std::string text_suffix;  // the text form's synced-at and deleted fields
+    if (binary) {
+        binary_.begin();
+    } else {
+        text_suffix = "\t" + timestamp_param(synced_at_us) + "\tf";
+        copy_.clear();
+    }
     for (std::size_t r = 0; r < b.rows(); ++r) {
         if (!dedupe_.keep(r)) continue;
-        if (!binary_.append_row(b, r, synced_at_us, where)) {
+        if (!binary) {
+            copy_.append_row(b, r, text_suffix, where);
+        } else if (!binary_.append_row(b, r, synced_at_us, where)) {
             spdlog::debug("{}: a value of row {} has no exact binary COPY form; this batch goes as text", where, r);
             co_return false;
         }
-        if (binary_.size() >= copy_stream_chunk) {
-            const std::string_view piece = binary_.view();  // named: sluice/coro.hpp
+        if (out.size() >= copy_stream_chunk) {
+            const std::string_view piece = out.view();  // named: sluice/coro.hpp
             co_await conn_->copy_put(piece);
-            binary_.clear();
+            out.clear();
         }
     }
-    binary_.finish();
-    const std::string_view rest = binary_.view();
+    if (binary) binary_.finish();
+    const std::string_view rest = out.view();  // named: sluice/coro.hpp
     co_await conn_->copy_put(rest);
     co_return true;
-}
-
-void pg_destination::encode_text(const batch& b, std::int64_t synced_at_us, const std::string& where) {
-    const std::string suffix = "\t" + timestamp_param(synced_at_us) + "\tf";
-    copy_.clear();
-    for (std::size_t r = 0; r < b.rows(); ++r)
-        if (dedupe_.keep(r)) copy_.append_row(b, r, suffix, where);
 }
 
 asio::awaitable<void> pg_destination::write(const batch& b) {
@@ -393,7 +386,6 @@ asio::awaitable<void> pg_destination::write(const batch& b) {
     const std::size_t rows = dedupe_.run(b);
     const std::int64_t synced_at = now_us();
     bool binary = t->binary;
-    if (!binary) encode_text(b, synced_at, where);
     // At most three tries: a direct COPY that meets existing rows goes on by merging,
     // and a batch with a value binary COPY cannot carry goes again as text.
     std::optional<std::uint64_t> swept;
@@ -408,10 +400,7 @@ asio::awaitable<void> pg_destination::write(const batch& b) {
             t->direct = false;
             continue;
         }
-        if (!swept) {
-            binary = false;
-            encode_text(b, synced_at, where);
-        }
+        if (!swept) binary = false;
     }
 
     if (b.progress) {

@@ -70,11 +70,11 @@ private:
     boost::asio::awaitable<std::optional<std::uint64_t>> write_transaction(table_entry& t, const batch& b,
                                                                            bool direct, bool binary, std::size_t rows,
                                                                            std::int64_t synced_at_us);
-    // The batch's kept rows into the open COPY in binary form, encoded and sent
-    // piece by piece; false (nothing more sent) when a value needs the text form.
-    boost::asio::awaitable<bool> stream_binary(const batch& b, std::int64_t synced_at_us, const std::string& where);
-    // The batch's kept rows into copy_, in text form.
-    void encode_text(const batch& b, std::int64_t synced_at_us, const std::string& where);
+    // The batch's kept rows into the open COPY, in binary or text form, encoded
+    // and sent piece by piece; false (nothing more sent) when a value has no
+    // binary form. A cell that does not fit its column throws data_error.
+    boost::asio::awaitable<bool> stream_rows(const batch& b, bool binary, std::int64_t synced_at_us,
+                                             const std::string& where);
     boost::asio::awaitable<void> rollback_quietly();
 
     std::string dsn_;
