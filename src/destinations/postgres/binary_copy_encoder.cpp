@@ -80,23 +80,26 @@ bool numeric_binary(std::string_view text, std::string& out) {
     std::size_t p = 0;
     bool negative = false;
     if (p < s.size() && (s[p] == '+' || s[p] == '-')) negative = s[p++] == '-';
+    // The mantissa's digits are read in place (one decimal cell per row: no allocation).
     const std::size_t digits_begin = p;
-    std::string digits;  // every mantissa digit, point removed
-    digits.reserve(s.size());
-    int fraction = 0;
-    bool point = false;
+    std::size_t point = std::string_view::npos;  // digits before the point, when there is one
+    long count_all = 0;
+    long fraction = 0;
     for (; p < s.size(); ++p) {
         const char c = s[p];
         if (c >= '0' && c <= '9') {
-            digits.push_back(c);
-            if (point) ++fraction;
-        } else if (c == '.' && !point) {
-            point = true;
+            ++count_all;
+            if (point != std::string_view::npos) ++fraction;
+        } else if (c == '.' && point == std::string_view::npos) {
+            point = static_cast<std::size_t>(count_all);
         } else {
             break;
         }
     }
-    if (digits.empty() || p == digits_begin) return false;
+    if (count_all == 0) return false;
+    const auto digit = [&](std::size_t j) {  // the j-th mantissa digit, skipping the point
+        return s[digits_begin + j + (j >= point ? 1 : 0)] - '0';
+    };
     long exponent = 0;
     if (p < s.size() && (s[p] == 'e' || s[p] == 'E')) {
         ++p;
@@ -115,14 +118,15 @@ bool numeric_binary(std::string_view text, std::string& out) {
     const long dscale = std::max(0L, fraction - exponent);
     if (dscale > numeric_max_dscale) return false;
     // value = 0.<digits> x 10^int_digits
-    long int_digits = static_cast<long>(digits.size()) - fraction + exponent;
+    long int_digits = count_all - fraction + exponent;
     std::size_t first = 0;
-    while (first < digits.size() && digits[first] == '0') {
+    const auto total = static_cast<std::size_t>(count_all);
+    while (first < total && digit(first) == 0) {
         ++first;
         --int_digits;
     }
-    std::size_t last = digits.size();
-    while (last > first && digits[last - 1] == '0') --last;
+    std::size_t last = total;
+    while (last > first && digit(last - 1) == 0) --last;
 
     out.clear();
     if (first == last) {  // zero keeps only its scale
@@ -146,7 +150,8 @@ bool numeric_binary(std::string_view text, std::string& out) {
     for (std::size_t g = 0; g < ndigits; ++g, pos += 4) {
         unsigned group = 0;
         for (long k = pos; k < pos + 4; ++k)
-            group = group * 10 + (k >= 0 && static_cast<std::size_t>(k) < count ? digits[first + k] - '0' : 0);
+            group = group * 10 +
+                    (k >= 0 && static_cast<std::size_t>(k) < count ? digit(first + static_cast<std::size_t>(k)) : 0);
         append16(out, static_cast<std::uint16_t>(group));
     }
     return true;
