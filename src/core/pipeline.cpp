@@ -1,7 +1,7 @@
 #include "sluice/pipeline.hpp"
+#include "sluice/reconcile_pass.hpp"
 
 #include <deque>
-#include "sluice/reconcile_pass.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

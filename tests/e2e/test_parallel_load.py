@@ -52,24 +52,15 @@ def _cursor(ctx):
     return json.loads(rows[0][2])
 
 
-def test_parallel_initial_load_then_incremental_is_exact(ctx):
-    _make_table(ctx)
-    cfg = _config(ctx)
+def _split_load_is_exact(ctx, cfg):
     res = run_sluice("once", config=cfg, timeout=300)
     check_ok(res)
     assert f"initial load in {WORKERS * 4} key ranges" in res.output, res.output[-3000:]
     ctx.assert_synced("ev")
     assert ctx.dest.count_all("src", "ev") == ROWS
-    # After the load: an ordinary incremental cursor at the snapshot's newest row.
-    c = _cursor(ctx)
-    assert "load" not in c and c["mode"] == "incremental", c
-    newest = next(i for i in range(1, ROWS + 1) if (i * 7919) % ROWS == ROWS - 1)
-    assert c["k"] == [str(newest)], c
-    _update_and_check_incremental(ctx, cfg, "id % 1000 = 7", "i")
 
 
 def _update_and_check_incremental(ctx, cfg, changed, new_key):
-
     # Updates in the middle of every range, new keys beyond the old maximum, and a delete
     # (not detected by incremental syncs: the destination keeps it, as documented).
     ctx.sql(f"""
@@ -83,6 +74,18 @@ def _update_and_check_incremental(ctx, cfg, changed, new_key):
     assert ctx.dest.count_all("src", "ev") == ROWS + 500
 
 
+def test_parallel_initial_load_then_incremental_is_exact(ctx):
+    _make_table(ctx)
+    cfg = _config(ctx)
+    _split_load_is_exact(ctx, cfg)
+    # After the load: an ordinary incremental cursor at the snapshot's newest row.
+    c = _cursor(ctx)
+    assert "load" not in c and c["mode"] == "incremental", c
+    newest = next(i for i in range(1, ROWS + 1) if (i * 7919) % ROWS == ROWS - 1)
+    assert c["k"] == [str(newest)], c
+    _update_and_check_incremental(ctx, cfg, "id % 1000 = 7", "i")
+
+
 def test_text_and_uuid_keys_split_at_histogram_bounds(sqlite_ctx):
     """Keys that are not integers are cut at their pg_stats histogram bounds: the
     ranges must still hold every row once, and resuming/incremental reading works."""
@@ -91,11 +94,7 @@ def test_text_and_uuid_keys_split_at_histogram_bounds(sqlite_ctx):
         ctx.sql("DROP TABLE IF EXISTS ev")
         _make_table(ctx, key=key)
         cfg = _config(ctx)
-        res = run_sluice("once", config=cfg, timeout=300)
-        check_ok(res)
-        assert f"initial load in {WORKERS * 4} key ranges" in res.output, res.output[-3000:]
-        ctx.assert_synced("ev")
-        assert ctx.dest.count_all("src", "ev") == ROWS
+        _split_load_is_exact(ctx, cfg)
         assert "load" not in _cursor(ctx)
         _update_and_check_incremental(ctx, cfg, "v LIKE '%7'", KEYS[key])
         check_ok(run_sluice("state", "reset", "src.ev", config=cfg))

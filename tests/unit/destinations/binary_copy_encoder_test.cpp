@@ -6,8 +6,12 @@
 
 #include "destinations/postgres/binary_copy_encoder.hpp"
 #include "sluice/error.hpp"
+#include "value_builders.hpp"
 
 using namespace sluice;
+using dest_test::dbl;
+using dest_test::of;
+using dest_test::txt;
 using pgdest::encode_binary_value;
 using pgdest::numeric_binary;
 
@@ -27,20 +31,6 @@ std::string numeric_hex(std::string_view text) {
     std::string out;
     if (!numeric_binary(text, out)) return "declined";
     return hex(out);
-}
-
-value_view of(value_type t, std::int64_t i) {
-    value_view v;
-    v.type = t;
-    v.i = i;
-    return v;
-}
-
-value_view txt(value_type t, std::string_view s) {
-    value_view v;
-    v.type = t;
-    v.s = s;
-    return v;
 }
 
 std::string field_hex(value_type column, const value_view& v) {
@@ -98,12 +88,9 @@ TEST_CASE("binary copy: fields by column type") {
     CHECK(field_hex(value_type::int64, value_view{}) == "ffffffff");
     CHECK(field_hex(value_type::boolean, of(value_type::boolean, 1)) == "0000000101");
     CHECK(field_hex(value_type::int64, of(value_type::int64, -2)) == "00000008fffffffffffffffe");
-    value_view d;
-    d.type = value_type::float64;
-    d.d = 1.5;
-    CHECK(field_hex(value_type::float64, d) == "000000083ff8000000000000");
-    d.d = -std::numeric_limits<double>::infinity();
-    CHECK(field_hex(value_type::float64, d) == "00000008fff0000000000000");
+    CHECK(field_hex(value_type::float64, dbl(1.5)) == "000000083ff8000000000000");
+    CHECK(field_hex(value_type::float64, dbl(-std::numeric_limits<double>::infinity())) ==
+          "00000008fff0000000000000");
     // 2000-01-01 is PostgreSQL's zero; 1970 checked against timestamptz_send / date_send.
     CHECK(field_hex(value_type::timestamp, of(value_type::timestamp, 946684800000000)) == "000000080000000000000000");
     CHECK(field_hex(value_type::timestamp, of(value_type::timestamp, 0)) == "00000008fffca2fec4c82000");

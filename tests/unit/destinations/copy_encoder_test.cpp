@@ -9,32 +9,13 @@
 #include "destinations/postgres/key_dedupe.hpp"
 #include "destinations/postgres/pg_sql.hpp"
 #include "sluice/error.hpp"
+#include "value_builders.hpp"
 
 using namespace sluice;
+using dest_test::dbl;
+using dest_test::of;
+using dest_test::txt;
 using pgdest::encode_copy_value;
-
-namespace {
-
-value_view of(value_type t, std::int64_t i) {
-    value_view v;
-    v.type = t;
-    v.i = i;
-    return v;
-}
-value_view dbl(double d) {
-    value_view v;
-    v.type = value_type::float64;
-    v.d = d;
-    return v;
-}
-value_view txt(value_type t, std::string_view s) {
-    value_view v;
-    v.type = t;
-    v.s = s;
-    return v;
-}
-
-}  // namespace
 
 TEST_CASE("copy encoder: nulls, booleans, integers") {
     CHECK(encode_copy_value(value_view{}) == "\\N");
