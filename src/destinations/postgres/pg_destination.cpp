@@ -115,7 +115,25 @@ bool same_columns(const std::vector<std::pair<std::string, value_type>>& cols, c
                       [](const auto& a, const column& c) { return a.first == c.name && a.second == c.type; });
 }
 
+// CREATE … IF NOT EXISTS is not atomic: when two sessions (two writers of this
+// process, two processes) create the same schema or table at once, the second
+// fails on the catalog's unique index. Run again, it finds the object and passes.
+bool lost_create_race(const pg::pg_error& e) {
+    const std::string_view s = e.sqlstate();
+    return s == "23505" || s == "42P06" || s == "42P07";
+}
+
 }  // namespace
+
+asio::awaitable<void> pg_destination::exec_ddl(const std::string& sql) {
+    try {
+        co_await conn_->exec(sql);
+        co_return;
+    } catch (const pg::pg_error& e) {
+        if (!lost_create_race(e)) throw;
+    }
+    co_await conn_->exec(sql);
+}
 
 pg_destination::pg_destination(const config::destination_config& cfg, asio::any_io_executor ex)
     : dsn_(cfg.dsn),
@@ -138,7 +156,7 @@ asio::awaitable<void> pg_destination::ensure_connected() {
     // Temp tables die with the old session.
     for (auto& [name, t] : tables_) t.stage = -1;
     const std::string state_sql = create_state_sql();  // named: sluice/coro.hpp
-    co_await conn_->exec(state_sql);
+    co_await exec_ddl(state_sql);
 }
 
 asio::awaitable<void> pg_destination::connect() { co_await ensure_connected(); }
@@ -176,12 +194,12 @@ asio::awaitable<void> pg_destination::prepare_table(const table_schema& schema) 
     std::exception_ptr ep;
     try {
         const std::string create_schema = "CREATE SCHEMA IF NOT EXISTS " + connection::quote_ident(schema_name);
-        co_await conn_->exec(create_schema);
+        co_await exec_ddl(create_schema);
         const std::vector<pg::param> names{schema_name, table};
         pg::result r = co_await conn_->exec(columns_sql, names);
         if (r.rows() == 0) {
             const std::string create_sql = create_table_sql(target, schema);  // named: sluice/coro.hpp
-            co_await conn_->exec(create_sql);
+            co_await exec_ddl(create_sql);
         } else {
             std::map<std::string, std::string, std::less<>> existing;  // name -> type OID
             for (int i = 0; i < r.rows(); ++i) existing.emplace(r.get(i, 0), r.get(i, 1));

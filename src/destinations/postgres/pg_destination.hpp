@@ -62,6 +62,8 @@ private:
     };
 
     boost::asio::awaitable<void> ensure_connected();
+    // Runs a CREATE … IF NOT EXISTS, again if another session created the object meanwhile.
+    boost::asio::awaitable<void> exec_ddl(const std::string& sql);
     boost::asio::awaitable<table_entry*> entry_for(const table_schema& schema);
     boost::asio::awaitable<void> ensure_stage(table_entry& t, const table_schema& schema);
     // One transaction: COPY (direct or into the stage + merge), state, sweep.
