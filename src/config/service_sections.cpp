@@ -10,8 +10,11 @@ namespace sluice::config::detail {
 namespace {
 
 const std::vector<std::string_view> sqlite_keys = {"type", "path", "batch_rows", "batch_bytes"};
-const std::vector<std::string_view> postgres_keys = {
-    "type", "dsn", "dsn_file", "password", "password_file", "schema_prefix", "batch_rows", "batch_bytes"};
+const std::vector<std::string_view> postgres_keys = {"type",          "dsn",        "dsn_file",
+                                                     "password",      "password_file", "schema_prefix",
+                                                     "batch_rows",    "batch_bytes",   "writers"};
+// More writer connections than this is a typo, not a tuning (each is a backend).
+constexpr std::size_t max_writers = 64;
 
 std::vector<std::string_view> difference(const std::vector<std::string_view>& a,
                                          const std::vector<std::string_view>& b) {
@@ -46,6 +49,15 @@ destination_config parse_destination(context& ctx, const field& f) {
         out.password = m.secret("password", secret_kind::password);
         if (auto p = m.get("schema_prefix")) {
             if (auto v = ctx.text(*p)) out.schema_prefix = *v;
+        }
+        out.writers = 2;
+        if (auto p = m.get("writers")) {
+            if (auto v = ctx.positive_count(*p)) {
+                if (*v > max_writers)
+                    ctx.report(*p, fmt::format("{} writers is more than the {} allowed", *v, max_writers));
+                else
+                    out.writers = *v;
+            }
         }
     }
     if (auto p = m.get("batch_rows")) {

@@ -58,6 +58,7 @@ config_diff diff_configs(const config::config& old_cfg, const config::config& ne
     compare(r, "destination.schema_prefix", a.destination.schema_prefix, b.destination.schema_prefix);
     compare(r, "destination.batch_rows", a.destination.batch_rows, b.destination.batch_rows);
     compare(r, "destination.batch_bytes", a.destination.batch_bytes, b.destination.batch_bytes);
+    compare(r, "destination.writers", a.destination.writers, b.destination.writers);
     compare(r, "http.listen", a.http.listen, b.http.listen);
     compare(r, "log.level", a.log.level, b.log.level);
     compare(r, "log.format", a.log.format, b.log.format);

@@ -165,6 +165,19 @@ TEST_CASE("a key that belongs to another source type") {
     const auto p = only_problem("destination:\n  path: x.db\n  dsn: host=x\n" + std::string(minimal_sources));
     CHECK(p.path == "destination.dsn");
     CHECK(p.message == "key 'dsn' is not valid for a destination of type sqlite");
+
+    // SQLite takes one writer at a time, so it has no writers key to tune.
+    CHECK(only_problem("destination:\n  path: x.db\n  writers: 2\n" + std::string(minimal_sources)).message ==
+          "key 'writers' is not valid for a destination of type sqlite");
+}
+
+TEST_CASE("destination.writers is bounded") {
+    const auto zero = only_problem("destination: {type: postgres, dsn: x, writers: 0}\n" + std::string(minimal_sources));
+    CHECK(zero.path == "destination.writers");
+    CHECK(zero.message == "expected a positive integer, got '0'");
+    const auto many = only_problem("destination: {type: postgres, dsn: x, writers: 65}\n" + std::string(minimal_sources));
+    CHECK(many.path == "destination.writers");
+    CHECK(many.message == "65 writers is more than the 64 allowed");
 }
 
 TEST_CASE("an unset environment variable") {

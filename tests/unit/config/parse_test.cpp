@@ -257,6 +257,10 @@ TEST_CASE("a postgres destination") {
     CHECK(cfg.destination.batch_rows == 500);
     CHECK(cfg.destination.batch_bytes == 4u << 20);
     CHECK_FALSE(cfg.destination.password);
+    CHECK(cfg.destination.writers == 2);  // the default: two backends share the writing
+
+    const auto one = parse_ok("destination: {type: postgres, dsn: x, writers: 1}\n" + std::string(minimal_sources));
+    CHECK(one.destination.writers == 1);
 }
 
 TEST_CASE("null values mean 'use the default'") {
