@@ -87,19 +87,20 @@ struct table_outcome {
 struct once_options {
     bool reconcile = false;   // `sluice reconcile`: each pass is followed by a reconcile
     std::string only_table;   // "source.table": just this table (empty: all)
-    writer_limits limits;     // the destination's batch_rows / batch_bytes
 };
 
 using progress_list = std::vector<std::shared_ptr<table_progress>>;
 
+class writer_lanes;
+
 // `sluice once`: discovers every source's tables and syncs each once,
-// concurrently, through one channel into `dest`. Returns one outcome per table
-// (and per source that failed discovery). `on_started`, when set, is told the
-// tables' progress once discovery is done (live progress display).
+// concurrently, each table through its lane's channel and writer
+// (writer_lanes.hpp). Returns one outcome per table (and per source that failed
+// discovery). `on_started`, when set, is told the tables' progress once
+// discovery is done (live progress display).
 boost::asio::awaitable<std::vector<table_outcome>> run_once(
     std::vector<std::unique_ptr<source>>& sources, const std::vector<std::string>& source_names,
-    destination& dest, std::size_t channel_batches, std::size_t channel_bytes,
-    std::function<void(progress_list)> on_started = {}, once_options opts = {});
+    writer_lanes& lanes, std::function<void(progress_list)> on_started = {}, once_options opts = {});
 
 // Message of an exception_ptr, for logs and outcomes.
 std::string describe(const std::exception_ptr& e);

@@ -14,6 +14,7 @@
 #include "cli/progress_display.hpp"
 #include "cli/runtime.hpp"
 #include "sluice/pipeline.hpp"
+#include "sluice/writer_lanes.hpp"
 
 namespace sluice::cli {
 
@@ -57,8 +58,8 @@ int run_passes(const options& opts, once_options what) {
     std::vector<table_outcome> outcomes;
     try {
         outcomes = run_on_pool([&](asio::any_io_executor ex) -> asio::awaitable<std::vector<table_outcome>> {
-            auto dest = make_serialized(make_destination(cfg->destination, ex), ex);
-            co_await dest->connect();
+            writer_lanes lanes(cfg->destination, ex);
+            co_await lanes.connect();
             std::vector<std::unique_ptr<source>> sources;
             std::vector<std::string> names;
             for (const auto& s : cfg->sources) {
@@ -66,20 +67,16 @@ int run_passes(const options& opts, once_options what) {
                 names.push_back(s.name);
             }
             auto display = std::make_shared<progress_display>(isatty(STDERR_FILENO) == 1);
-            // Channel depth: a few batches per table in flight is enough to keep
-            // the writer busy; the byte bound is what caps memory.
             // Named locals, not temporaries inside the co_await expression: g++ 12
             // destroys some of those twice (seen here as a double shared_ptr release).
             std::function<void(progress_list)> on_started = [display](progress_list t) {
                 display->set_tables(std::move(t));
             };
-            what.limits = sluice::writer_limits{cfg->destination.batch_rows, cfg->destination.batch_bytes};
-            auto sync = sluice::run_once(sources, names, *dest, 8, cfg->destination.batch_bytes * 2,
-                                         std::move(on_started), what);
+            auto sync = sluice::run_once(sources, names, lanes, std::move(on_started), what);
             auto both = sync_with_display(display, std::move(sync));
             auto result = co_await std::move(both);
             for (auto& s : sources) s->close();
-            dest->close();
+            lanes.close();
             co_return result;
         });
     } catch (...) {

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sluice/error.hpp"
+#include "sluice/writer_lanes.hpp"
 
 namespace sluice {
 
@@ -253,8 +254,7 @@ asio::awaitable<void> pass_then_reconcile(source& src, destination& dest, table_
 
 asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr<source>>& sources,
                                                      const std::vector<std::string>& source_names,
-                                                     destination& dest, std::size_t channel_batches,
-                                                     std::size_t channel_bytes,
+                                                     writer_lanes& lanes,
                                                      std::function<void(progress_list)> on_started,
                                                      once_options opts) {
     auto ex = co_await asio::this_coro::executor;
@@ -286,26 +286,33 @@ asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr
         on_started(std::move(all));
     }
 
-    batch_channel channel(ex, channel_batches, channel_bytes);
     wait_group writer_done(ex);
-    std::exception_ptr writer_error;
-    asio::co_spawn(asio::make_strand(ex), run_writer(channel, dest, {}, opts.limits),
-                   [&, c = writer_done.completion()](std::exception_ptr e) {
-                       writer_error = e;
-                       if (e) channel.shutdown();
-                       c(e);
-                   });
+    // Per lane: the error its writer stopped with (the destination unusable).
+    std::vector<std::exception_ptr> writer_errors(lanes.size());
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+        writer_lane& lane = lanes[i];
+        asio::co_spawn(asio::make_strand(ex), run_writer(lane.channel, *lane.dest, {}, lanes.limits()),
+                       [&, i, c = writer_done.completion()](std::exception_ptr e) {
+                           writer_errors[i] = e;
+                           if (e) lanes[i].channel.shutdown();
+                           c(e);
+                       });
+    }
 
     wait_group syncs(ex);
     std::vector<std::optional<reconcile_report>> reports(jobs.size());
+    std::vector<std::size_t> lane_of(jobs.size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         auto& j = jobs[i];
+        lane_of[i] = lanes.route(*j.schema);
+        writer_lane& lane = lanes[lane_of[i]];
         asio::co_spawn(asio::make_strand(ex),
-                       pass_then_reconcile(*j.src, dest, j.schema, channel, j.progress, opts.reconcile, reports[i]),
+                       pass_then_reconcile(*j.src, *lane.dest, j.schema, lane.channel, j.progress, opts.reconcile,
+                                           reports[i]),
                        syncs.completion());
     }
     co_await syncs.wait();
-    co_await channel.close();
+    for (std::size_t i = 0; i < lanes.size(); ++i) co_await lanes[i].channel.close();
     co_await writer_done.wait();
 
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -314,7 +321,7 @@ asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr
         o.reconcile = reports[i];
         o.rows_soft_deleted = j.progress->rows_soft_deleted.load();
         if (j.progress->failed.load()) o.error = describe(j.progress->failure());
-        else if (writer_error) o.error = describe(writer_error);
+        else if (writer_errors[lane_of[i]]) o.error = describe(writer_errors[lane_of[i]]);
         outcomes.push_back(std::move(o));
     }
     co_return outcomes;

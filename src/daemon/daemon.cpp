@@ -30,6 +30,7 @@
 #include "sluice/clock.hpp"
 #include "sluice/logging.hpp"
 #include "sluice/pipeline.hpp"
+#include "sluice/writer_lanes.hpp"
 
 namespace sluice::daemon {
 
@@ -47,11 +48,9 @@ public:
           opts_(opts),
           ex_(ex),
           strand_(asio::make_strand(ex)),
-          dest_(make_serialized(make_destination(cfg_.destination, ex), ex)),
-          // A few batches in flight keep the writer busy; the byte bound caps memory.
-          channel_(ex, 8, cfg_.destination.batch_bytes * 2),
+          lanes_(cfg_.destination, ex),
           http_(ex, cfg_.http.listen, registry_),
-          env_{*dest_, channel_, registry_, cfg_.daemon, cfg_.secrets},
+          env_{lanes_, registry_, cfg_.daemon, cfg_.secrets},
           supervisor_(strand_, ex, env_) {}
 
     // Binds the HTTP address (throws) before anything else starts.
@@ -67,29 +66,32 @@ private:
             s.config_file = opts_.config_path;
             s.config_loaded = true;
             s.started_us = now_us();
-            s.channel_max_bytes = channel_.max_bytes();
-            s.destination = dest_->describe();
+            s.channel_max_bytes = lanes_.max_bytes();
+            s.destination = describe_destination();
         });
         try {
-            co_await dest_->connect();
+            co_await lanes_.connect();
             set_reachable(true);
         } catch (...) {
             // Not fatal: tasks back off and the pinger reconnects when it is back.
             const auto why = describe(std::current_exception());
-            spdlog::error("destination {}: {}", dest_->describe(), why);
+            spdlog::error("destination {}: {}", describe_destination(), why);
             set_reachable(false, why);
         }
         auto on_write = [this](const std::exception_ptr& e) { on_write_result(e); };
-        const writer_limits limits{cfg_.destination.batch_rows, cfg_.destination.batch_bytes};
-        asio::co_spawn(asio::make_strand(ex_), run_writer(channel_, *dest_, on_write, limits), [this](std::exception_ptr e) {
-            writer_done_.store(true);
-            if (!e) return;
-            spdlog::critical("writer stopped: {}", describe(e));
-            asio::post(strand_, [this] {
-                exit_code_ = 1;
-                signals_.cancel();
-            });
-        });
+        for (std::size_t i = 0; i < lanes_.size(); ++i) {
+            writer_lane& lane = lanes_[i];
+            asio::co_spawn(asio::make_strand(ex_), run_writer(lane.channel, *lane.dest, on_write, lanes_.limits()),
+                           [this](std::exception_ptr e) {
+                               ++writers_done_;
+                               if (!e) return;
+                               spdlog::critical("writer stopped: {}", describe(e));
+                               asio::post(strand_, [this] {
+                                   exit_code_ = 1;
+                                   signals_.cancel();
+                               });
+                           });
+        }
         asio::co_spawn(strand_, http_.run(), asio::detached);
         supervisor_.start_all(table_specs(cfg_));
         spdlog::info("sluice {} running: {} configured, HTTP on {}", SLUICE_VERSION,
@@ -143,20 +145,21 @@ private:
             t.expires_after(20ms);
             co_await t.async_wait(asio::use_awaitable);
         }
-        // 2. The writer drains what is left, then ends.
-        if (!writer_done_.load() && supervisor_.drained()) co_await channel_.close();
-        while (!writer_done_.load() && clock::now() < deadline) {
+        // 2. The writers drain what is left, then end.
+        if (!writers_done() && supervisor_.drained())
+            for (std::size_t i = 0; i < lanes_.size(); ++i) co_await lanes_[i].channel.close();
+        while (!writers_done() && clock::now() < deadline) {
             t.expires_after(20ms);
             co_await t.async_wait(asio::use_awaitable);
         }
         http_.stop();
-        if (!writer_done_.load() || !supervisor_.drained()) {
+        if (!writers_done() || !supervisor_.drained()) {
             // Rolled back by the destination when the process exits: nothing half-committed.
-            spdlog::warn("shutdown grace exceeded: abandoning the batch in flight");
-            channel_.shutdown();
+            spdlog::warn("shutdown grace exceeded: abandoning the batches in flight");
+            for (std::size_t i = 0; i < lanes_.size(); ++i) lanes_[i].channel.shutdown();
             co_return exit_code_;
         }
-        dest_->close();
+        lanes_.close();
         spdlog::info("stopped");
         co_return exit_code_;
     }
@@ -195,8 +198,8 @@ private:
             const bool stale_ping = ping_started_ && clock::now() - *ping_started_ > 30s;
             if (stale_ping) set_reachable(false, "no answer to its ping for 30 s");
             registry_.set_global([&](status_snapshot& s) {
-                s.channel_depth = channel_.depth();
-                s.channel_bytes = channel_.bytes_in_flight();
+                s.channel_depth = lanes_.depth();
+                s.channel_bytes = lanes_.bytes_in_flight();
             });
             const auto status = fmt::format("syncing {} tables, {} failing{}", supervisor_.table_count(),
                                             supervisor_.failing_count(),
@@ -220,24 +223,10 @@ private:
             co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
             if (stopping_) break;
             ping_started_ = clock::now();
-            bool ok = false;
+            bool ok = true;
             std::string why;
-            try {
-                co_await dest_->ping();
-                ok = true;
-            } catch (...) {
-                why = describe(std::current_exception());
-                if (reachable_) spdlog::error("destination unreachable: {}", why);
-            }
-            if (!ok && !stopping_) {
-                try {
-                    co_await dest_->connect();
-                    ok = true;
-                } catch (...) {
-                    // Still down; the next round tries again.
-                    why = describe(std::current_exception());
-                }
-                if (ok) spdlog::info("destination reachable again");
+            for (std::size_t i = 0; i < lanes_.size() && ok && !stopping_; ++i) {
+                std::tie(ok, why) = co_await ping_or_reconnect(*lanes_[i].dest);
             }
             ping_started_.reset();
             const bool back = ok && !reachable_;
@@ -261,14 +250,46 @@ private:
         });
     }
 
-    // The writer's verdict on each batch (its strand). A destination-wide failure
+    // Pings one writer connection; reconnects it when the ping fails.
+    asio::awaitable<std::pair<bool, std::string>> ping_or_reconnect(destination& dest) {
+        std::string why;
+        try {
+            co_await dest.ping();
+            co_return std::pair<bool, std::string>(true, why);
+        } catch (...) {
+            why = describe(std::current_exception());
+            if (reachable_) spdlog::error("destination unreachable: {}", why);
+        }
+        bool ok = false;
+        if (!stopping_) {
+            try {
+                co_await dest.connect();
+                ok = true;
+            } catch (...) {
+                // Still down; the next round tries again.
+                why = describe(std::current_exception());
+            }
+            if (ok) spdlog::info("destination reachable again");
+        }
+        co_return std::pair<bool, std::string>(ok, why);
+    }
+
+    // "postgres host=… (2 writers)": the description of every writer connection.
+    std::string describe_destination() const {
+        const auto first = lanes_[0].dest->describe();
+        return lanes_.size() == 1 ? first : fmt::format("{} ({} writers)", first, lanes_.size());
+    }
+
+    bool writers_done() const { return writers_done_.load() == lanes_.size(); }
+
+    // A writer's verdict on each batch (its strand). A destination-wide failure
     // (transient kind: a full disk, a lost connection, a lock held too long) shows
     // on /readyz until a later batch commits; a table's own bad data shows only on
     // that table. The flag keeps the registry's lock off the per-batch path.
     void on_write_result(const std::exception_ptr& e) {
         if (!e) {
             if (write_failing_.exchange(false)) {
-                spdlog::info("destination {}: writes succeed again", dest_->describe());
+                spdlog::info("destination {}: writes succeed again", describe_destination());
                 registry_.set_global([](status_snapshot& s) { s.destination_write_error.clear(); });
             }
             return;
@@ -290,8 +311,7 @@ private:
     asio::any_io_executor ex_;
     asio::any_io_executor strand_;
     status_registry registry_;
-    std::unique_ptr<destination> dest_;
-    batch_channel channel_;
+    writer_lanes lanes_;
     http_server http_;
     task_env env_;
     supervisor supervisor_;
@@ -303,7 +323,7 @@ private:
     bool reachable_ = false;
     std::optional<clock::time_point> ping_started_;
     std::string last_status_;
-    std::atomic<bool> writer_done_{false};
+    std::atomic<std::size_t> writers_done_{0};
 
     // Set on the writer's strand; cleared there by a commit, or here when the
     // destination is reachable again.

@@ -224,16 +224,17 @@ asio::awaitable<void> table_task::run(task_env& env, discovered_fn on_discovered
             s.last_attempt_us = now_us();
         });
         const auto t0 = clock::now();
-        co_await sync_table(*src, env.dest, schema, env.channel, progress);
+        writer_lane& lane = env.lanes[env.lanes.route(*schema)];
+        co_await sync_table(*src, *lane.dest, schema, lane.channel, progress);
         // The pass ends when its rows are committed, not when they are queued: last_success
         // and last_duration_s in /status must not run ahead of the destination.
-        if (!progress->failed.load() && !stop_.load()) co_await wait_committed(env.channel, schema, progress);
+        if (!progress->failed.load() && !stop_.load()) co_await wait_committed(lane.channel, schema, progress);
         const bool reconcile_due =
             settings.reconcile_interval.count() > 0 &&
             (!last_reconcile_ || clock::now() - *last_reconcile_ >= settings.reconcile_interval);
         std::optional<reconcile_report> reconciled;
         if (reconcile_due && !stop_.load() && !progress->failed.load()) {
-            reconciled = co_await reconcile_after_pass(*src, env.dest, schema, env.channel, progress);
+            reconciled = co_await reconcile_after_pass(*src, *lane.dest, schema, lane.channel, progress);
             last_reconcile_ = clock::now();  // also when unsupported or failed: no retry storm
         }
         in_pass_.store(false);

@@ -34,13 +34,13 @@
 #include "sluice/destination.hpp"
 #include "sluice/progress.hpp"
 #include "sluice/source.hpp"
+#include "sluice/writer_lanes.hpp"
 
 namespace sluice::daemon {
 
 // What every task shares; owned by the daemon, outlives every task.
 struct task_env {
-    destination& dest;
-    batch_channel& channel;
+    writer_lanes& lanes;  // a table's rows, cursor and catalog work go through its lane
     status_registry& registry;
     config::daemon_config settings;
     std::vector<std::string> secrets;  // redacted from recorded errors

@@ -1,6 +1,8 @@
 """PostgreSQL source connections are pooled per source: `max_connections` bounds them over
 all tables, in `sluice once` and in the daemon (whose tasks each hold their own source
 instance), and connections are reused instead of a new backend per table and pass.
+A PostgreSQL destination is written through `destination.writers` connections, the
+tables spread over them.
 Sessions are counted by the server itself (pg_stat_database.sessions, PostgreSQL 14+),
 so the tests fail on a binary that connects per table sync (24 or hundreds of sessions).
 A backend the server terminated while idle in the pool is noticed and replaced."""
@@ -20,18 +22,20 @@ def _tables(ctx, n, rows):
         f"FROM generate_series(1, {rows}) g;" for i in range(n)))
 
 
-def _sessions(ctx) -> int:
-    """Sessions ever opened to the source database, as the server's statistics say."""
+def _sessions(ctx, db=None) -> int:
+    """Sessions ever opened to a database (the source's by default), as the server's
+    statistics say."""
     ctx.sql("SELECT pg_stat_clear_snapshot()")
-    return int(ctx.scalar("SELECT sessions FROM pg_stat_database WHERE datname = current_database()"))
+    return int(ctx.scalar("SELECT sessions FROM pg_stat_database WHERE datname = coalesce(%s, current_database())",
+                          (db,)))
 
 
-def _settled_sessions(ctx) -> int:
+def _settled_sessions(ctx, db=None) -> int:
     # Backends report their session at start, flushed to shared statistics at the latest
     # when they exit: once sluice has exited, two equal readings are the final count.
     last = -1
     for _ in range(50):
-        now = _sessions(ctx)
+        now = _sessions(ctx, db)
         if now == last:
             return now
         last = now
@@ -143,3 +147,53 @@ def test_backends_terminated_while_pooled_are_replaced(sqlite_ctx):
         rc = d.stop()
     assert rc == 0, d.log()
     assert _settled_sessions(ctx) - before >= 2, "terminated backends were never replaced"
+
+
+def test_postgres_destination_spreads_tables_over_its_writers(pg_ctx):
+    """destination.writers 3: three destination sessions (a single writer opens one), every
+    table exact through a first load and an incremental pass; the writers create their
+    first tables in one new schema at the same moment and must not fail each other."""
+    ctx = pg_ctx
+    n = 12
+    _tables(ctx, n, 300)
+    cfg = ctx.config(destination=dict(ctx.dest.config(), writers=3),
+                     sources=[ctx.source_cfg(max_connections=4)],
+                     defaults={"batch_size": 100, "max_parallel_workers": 1})
+    for rnd in range(2):
+        if rnd:
+            # The incremental pass: new rows in every other table (upserts through the stage).
+            ctx.sql("".join(f"INSERT INTO t{i:02d} SELECT g, now(), 'new' FROM generate_series(400, 409) g;"
+                            for i in range(0, n, 2)))
+        before = _settled_sessions(ctx, ctx.dest.dbname)
+        check_ok(run_sluice("once", config=cfg))
+        opened = _settled_sessions(ctx, ctx.dest.dbname) - before
+        assert opened == 3, f"round {rnd}: {opened} destination sessions with writers 3"
+        for i in range(n):
+            ctx.assert_synced(f"t{i:02d}")
+
+
+def test_two_processes_create_the_destination_at_once(pg_ctx):
+    """Two `sluice once` started together on an empty PostgreSQL destination both create
+    sluice's state table and the same schema: CREATE … IF NOT EXISTS is not atomic, the
+    loser of that race runs it again instead of failing its tables."""
+    ctx = pg_ctx
+    n = 8
+    _tables(ctx, n, 200)
+    cfgs = [ctx.config(fname=f"half{h}.yaml",
+                       sources=[ctx.source_cfg(tables=[{"name": f"t{i:02d}"} for i in range(h, n, 2)],
+                                               max_connections=2)])
+            for h in range(2)]
+    results = [None, None]
+
+    def once(h):
+        results[h] = run_sluice("once", config=cfgs[h])
+
+    threads = [threading.Thread(target=once, args=(h,)) for h in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        check_ok(r)
+    for i in range(n):
+        ctx.assert_synced(f"t{i:02d}")

@@ -1,7 +1,7 @@
 // run_once on a thread pool, as `sluice once` runs it: several sources whose tables
 // stream many small batches at once, one table failing half-way, through one bounded
 // channel and the writer into a real SQLite file (written on the destination's own
-// thread). Every row must land exactly once, with the last cursor, and the failure must
+// thread), and the same through two writer lanes. Every row must land exactly once, with the last cursor, and the failure must
 // stay with its table. Also what the ThreadSanitizer build (tests/tsan) watches: sync
 // coroutines on pool threads, the channel's byte budget, the serialized destination and
 // the SQLite thread handing results back.
@@ -23,6 +23,7 @@
 #include "sluice/config.hpp"
 #include "sluice/error.hpp"
 #include "sluice/pipeline.hpp"
+#include "sluice/writer_lanes.hpp"
 
 using namespace sluice;
 namespace asio = boost::asio;
@@ -92,47 +93,61 @@ std::int64_t count_rows(const std::string& path, const std::string& table) {
     return n;
 }
 
-}  // namespace
-
-TEST_CASE("run_once on a thread pool: every table's rows once, a failing table alone fails") {
-    const std::filesystem::path dir =
-        std::filesystem::temp_directory_path() / ("sluice-pipeline-test-" + std::to_string(::getpid()));
+// `lanes` SQLite files, one per writer lane: each table must land whole in exactly one.
+void run_once_through_lanes(std::size_t lanes_wanted) {
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                      ("sluice-pipeline-test-" + std::to_string(::getpid()) + "-" +
+                                       std::to_string(lanes_wanted));
     std::filesystem::create_directories(dir);
-    const std::string path = (dir / "dest.db").string();
+    std::vector<std::string> paths;
 
     asio::thread_pool pool(4);
-    config::destination_config dc;
-    dc.type = "sqlite";
-    dc.path = path;
-    auto dest = make_serialized(make_destination(dc, pool.get_executor()), pool.get_executor());
+    std::vector<std::unique_ptr<destination>> dests;
+    for (std::size_t i = 0; i < lanes_wanted; ++i) {
+        config::destination_config dc;
+        dc.type = "sqlite";
+        dc.path = (dir / ("dest" + std::to_string(i) + ".db")).string();
+        paths.push_back(dc.path);
+        dests.push_back(make_destination(dc, pool.get_executor()));
+    }
+    // A small byte budget: senders wait for the writers, as under load.
+    auto lanes = std::make_unique<writer_lanes>(std::move(dests), pool.get_executor(), 4, 64 << 10);
     std::vector<std::unique_ptr<source>> sources;
     const std::vector<std::string> names = {"good", "bad", "other"};
     for (const auto& n : names) sources.push_back(std::make_unique<fake_source>(n));
 
     std::atomic<std::size_t> started{0};
     auto run = [&]() -> asio::awaitable<std::vector<table_outcome>> {
-        co_await dest->connect();
-        // A small byte budget: senders wait for the writer, as under load.
+        co_await lanes->connect();
         const std::function<void(progress_list)> on_started = [&started](progress_list l) { started = l.size(); };
-        auto all = run_once(sources, names, *dest, 4, 64 << 10, on_started);
+        auto all = run_once(sources, names, *lanes, on_started);
         auto outcomes = co_await std::move(all);
-        dest->close();
+        lanes->close();
         co_return outcomes;
     };
     auto done = asio::co_spawn(pool, run, asio::use_future);
     const auto outcomes = done.get();
     pool.join();
-    dest.reset();  // closes the file on the destination's own thread and joins it
+    lanes.reset();  // closes the files on the destinations' own threads and joins them
 
     CHECK(started == names.size() * tables_per_source);
     REQUIRE(outcomes.size() == names.size() * tables_per_source);
+    std::vector<int> tables_in(paths.size(), 0);
     for (const auto& o : outcomes) {
         CAPTURE(o.name);
         const std::string table = o.name.substr(0, o.name.find('.')) + "__" + o.name.substr(o.name.find('.') + 1);
+        // The one file that has the table (the others never saw it).
+        std::int64_t n = -1;
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            const auto here = count_rows(paths[i], table);
+            if (here < 0) continue;
+            CHECK(n < 0);
+            n = here;
+            ++tables_in[i];
+        }
         if (o.name == "bad.t1") {
             CHECK(o.error.find("source went away") != std::string::npos);
             // Batches still queued when the source failed are dropped; each commits whole.
-            const auto n = count_rows(path, table);
             CHECK(n >= 0);
             CHECK(n <= batches_per_table / 2 * rows_per_batch);
             CHECK(n % rows_per_batch == 0);
@@ -141,8 +156,23 @@ TEST_CASE("run_once on a thread pool: every table's rows once, a failing table a
             CHECK(o.error.empty());
             CHECK(o.rows == batches_per_table * rows_per_batch);
             CHECK(o.cursor == "{\"v\":1,\"n\":" + std::to_string(batches_per_table - 1) + "}");
-            CHECK(count_rows(path, table) == batches_per_table * rows_per_batch);
+            CHECK(n == batches_per_table * rows_per_batch);
         }
     }
+    // Tables are spread over the lanes as evenly as their count allows.
+    for (int t : tables_in) {
+        CHECK(t >= static_cast<int>(outcomes.size() / paths.size()));
+        CHECK(t <= static_cast<int>((outcomes.size() + paths.size() - 1) / paths.size()));
+    }
     std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+TEST_CASE("run_once on a thread pool: every table's rows once, a failing table alone fails") {
+    run_once_through_lanes(1);
+}
+
+TEST_CASE("run_once with two writer lanes: each table whole through one lane, tables spread evenly") {
+    run_once_through_lanes(2);
 }

@@ -77,11 +77,14 @@ TEST_CASE("supervisor: tasks fail and back off on their own threads, a reload re
 
     asio::thread_pool pool(3);
     auto strand = asio::make_strand(pool.get_executor());
-    auto dest = make_serialized(make_destination(first.destination, pool.get_executor()), pool.get_executor());
-    batch_channel channel(pool.get_executor(), 8, 1 << 20);
+    std::vector<std::unique_ptr<destination>> dests;
+    dests.push_back(make_destination(first.destination, pool.get_executor()));
+    writer_lanes lanes(std::move(dests), pool.get_executor(), 8, 1 << 20);
+    writer_lane& lane = lanes[0];
     status_registry registry;
-    task_env env{*dest, channel, registry, first.daemon, first.secrets};
-    auto writer = asio::co_spawn(asio::make_strand(pool.get_executor()), run_writer(channel, *dest), asio::use_future);
+    task_env env{lanes, registry, first.daemon, first.secrets};
+    auto writer =
+        asio::co_spawn(asio::make_strand(pool.get_executor()), run_writer(lane.channel, *lane.dest), asio::use_future);
     supervisor sup(strand, pool.get_executor(), env);
 
     on(strand, [&] {
@@ -149,10 +152,10 @@ TEST_CASE("supervisor: tasks fail and back off on their own threads, a reload re
         if (!drained) std::this_thread::sleep_for(20ms);
     }
     CHECK(drained);
-    auto close = asio::co_spawn(pool, channel.close(), asio::use_future);
+    auto close = asio::co_spawn(pool, lane.channel.close(), asio::use_future);
     close.get();
     writer.get();
-    dest->close();
+    lanes.close();
     pool.join();
     std::filesystem::remove_all(dir);
 }
