@@ -5,6 +5,10 @@
 
 #include "sluice/pg/connection.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+
 #include <libpq-fe.h>
 #include <poll.h>
 
@@ -16,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "pg/errors.hpp"
+#include "pg/resolve.hpp"
 
 namespace sluice::pg {
 
@@ -136,27 +141,60 @@ asio::awaitable<void> connection::connect(const std::string& conninfo,
         if (parse_error) PQfreemem(parse_error);
         throw pg_error(error_kind::fatal, "postgres: invalid connection string: " + m, "");
     }
-    std::string dsn_password;
-    for (auto* o = options; o->keyword; ++o)
-        if (o->val && std::string_view(o->keyword) == "password") dsn_password = o->val;
-    PQconninfoFree(options);
-
-    // With expand_dbname=1 the first "dbname" is expanded as a conninfo/URI and
-    // later keywords override it: the explicit password wins.
-    std::vector<const char*> keys{"dbname"};
-    std::vector<const char*> values{conninfo.c_str()};
-    if (password) {
-        keys.push_back("password");
-        values.push_back(password->c_str());
+    std::string dsn_password, host, hostaddr, port, dbname;
+    for (auto* o = options; o->keyword; ++o) {
+        if (!o->val) continue;
+        const std::string_view k = o->keyword;
+        if (k == "password") dsn_password = o->val;
+        else if (k == "host") host = o->val;
+        else if (k == "hostaddr") hostaddr = o->val;
+        else if (k == "port") port = o->val;
+        else if (k == "dbname") dbname = o->val;
     }
-    keys.insert(keys.end(), {"client_encoding", "fallback_application_name", nullptr});
-    values.insert(values.end(), {"UTF8", "sluice", nullptr});
+    PQconninfoFree(options);
+    // libpq falls back to these when the DSN has no host; so do the lookups.
+    if (host.empty())
+        if (const char* env = std::getenv("PGHOST")) host = env;
+    if (hostaddr.empty())
+        if (const char* env = std::getenv("PGHOSTADDR")) hostaddr = env;
 
     auto connect_error = [&](const std::string& what, std::string detail, error_kind kind) {
         detail = redact_secret(redact_secret(one_line(detail), dsn_password), password.value_or(""));
         close();
         return pg_error(kind, fmt::format("postgres {}: {}: {}", endpoint_, what, detail), "");
     };
+
+    // Names are looked up here, off the pool threads (pg/resolve.hpp); libpq then
+    // connects to the addresses and keeps the names for TLS and .pgpass.
+    std::optional<host_targets> targets;
+    const auto host_entries = split_list(host);
+    if (hostaddr.empty() && std::any_of(host_entries.begin(), host_entries.end(), needs_lookup)) {
+        endpoint_ = fmt::format("{}:{}/{}", host_entries.front(), port.empty() ? "5432" : port, dbname);
+        try {
+            targets = co_await resolve_hosts(ex_, host, port, timeout);
+        } catch (const pg_error& e) {
+            throw connect_error("connecting", e.what(), e.kind());
+        }
+    }
+
+    // With expand_dbname=1 the first "dbname" is expanded as a conninfo/URI and
+    // later keywords override it: the explicit password and the looked-up hosts win.
+    std::vector<const char*> keys{"dbname"};
+    std::vector<const char*> values{conninfo.c_str()};
+    if (password) {
+        keys.push_back("password");
+        values.push_back(password->c_str());
+    }
+    if (targets) {
+        keys.insert(keys.end(), {"host", "hostaddr"});
+        values.insert(values.end(), {targets->host.c_str(), targets->hostaddr.c_str()});
+        if (!targets->port.empty()) {
+            keys.push_back("port");
+            values.push_back(targets->port.c_str());
+        }
+    }
+    keys.insert(keys.end(), {"client_encoding", "fallback_application_name", nullptr});
+    values.insert(values.end(), {"UTF8", "sluice", nullptr});
 
     conn_ = PQconnectStartParams(keys.data(), values.data(), 1);
     if (!conn_) throw pg_error(error_kind::transient, "postgres: out of memory starting a connection", "");

@@ -170,3 +170,27 @@ def test_value_not_fitting_declared_type(ctx):
     assert any(all(w in line for w in ("coded", "code", "98765")) for line in res.stderr.splitlines()), \
         "no single error line names table, column and key\n" + res.describe()
     ctx.assert_synced("fine")  # other tables still complete
+
+
+def test_host_names_are_looked_up_by_sluice(sqlite_ctx):
+    """A DSN naming its host (not an address) still syncs: sluice looks the name up off its
+    pool threads and hands libpq the addresses. A name that does not resolve fails its own
+    source with an error naming the host; the other source completes."""
+    ctx = sqlite_ctx
+    ctx.sql("CREATE TABLE named (id int PRIMARY KEY, v text); INSERT INTO named SELECT g, md5(g::text) "
+            "FROM generate_series(1, 50) g;")
+    src = ctx.source_cfg()
+    assert "host=127.0.0.1" in src["dsn"], src
+    src["dsn"] = src["dsn"].replace("host=127.0.0.1", "host=localhost")
+    cfg = ctx.config(sources=[
+        src,
+        {"name": "nxdomain_src", "type": "postgres",
+         "dsn": "host=no-such-host.invalid port=5432 dbname=nothing user=postgres connect_timeout=5",
+         "tables": "all"},
+    ])
+    res = run_sluice("once", config=cfg, timeout=240)
+    assert res.returncode == 1, res.describe()
+    # A resolver that answers says so at once; one that does not answer times out.
+    assert ('could not translate host name "no-such-host.invalid"' in res.output
+            or 'looking up host name "no-such-host.invalid": timed out' in res.output), res.describe()
+    ctx.assert_synced("named")
