@@ -44,6 +44,9 @@ struct table_schema {
     // "warehouse.orders": how logs, errors and state name the table.
     std::string qualified_name() const { return source + "." + table; }
 
+    // The table part of the destination name: `destination:` if configured, else the table's.
+    const std::string& destination_table() const { return dest_table.empty() ? table : dest_table; }
+
     std::optional<std::size_t> find_column(std::string_view name) const {
         for (std::size_t i = 0; i < columns.size(); ++i)
             if (columns[i].name == name) return i;

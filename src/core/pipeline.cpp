@@ -74,10 +74,7 @@ bool joins(const batch& group, const batch& next, const writer_limits& limits) {
 // Batches whose order matters to each other: the same source table, or the same
 // destination table (a table's `destination:` may name another's).
 bool same_table(const table_schema& a, const table_schema& b) {
-    const auto dest = [](const table_schema& s) -> const std::string& {
-        return s.dest_table.empty() ? s.table : s.dest_table;
-    };
-    return a.source == b.source && (a.table == b.table || dest(a) == dest(b));
+    return a.source == b.source && (a.table == b.table || a.destination_table() == b.destination_table());
 }
 
 // `next`'s rows, cursor and completion callback become part of `group`.

@@ -38,7 +38,7 @@ writer_lanes::writer_lanes(std::vector<std::unique_ptr<destination>> dests, asio
 std::size_t writer_lanes::route(const table_schema& schema) {
     // '\x1f' cannot appear in a source name, so the keys cannot collide.
     const std::string table = schema.source + '\x1f' + schema.table;
-    const std::string target = schema.source + '\x1f' + (schema.dest_table.empty() ? schema.table : schema.dest_table);
+    const std::string target = schema.source + '\x1f' + schema.destination_table();
     std::lock_guard lock(mutex_);
     std::size_t lane;
     if (auto it = by_table_.find(table); it != by_table_.end()) {

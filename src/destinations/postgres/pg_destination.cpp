@@ -145,7 +145,7 @@ pg_destination::pg_destination(const config::destination_config& cfg, asio::any_
 pg_destination::~pg_destination() = default;
 
 std::string pg_destination::target_name(const table_schema& schema) const {
-    const std::string& table = schema.dest_table.empty() ? schema.table : schema.dest_table;
+    const std::string& table = schema.destination_table();
     return connection::quote_ident(schema_prefix_ + schema.source) + "." + connection::quote_ident(table);
 }
 
@@ -173,7 +173,7 @@ asio::awaitable<void> pg_destination::ping() {
 asio::awaitable<void> pg_destination::prepare_table(const table_schema& schema) {
     co_await ensure_connected();
     const std::string schema_name = schema_prefix_ + schema.source;
-    const std::string table = schema.dest_table.empty() ? schema.table : schema.dest_table;
+    const std::string table = schema.destination_table();
     const std::string target = target_name(schema);
     const std::string ctx = "postgres destination: table " + target + ": preparing";
     if (schema.key.empty()) throw error(error_kind::fatal, ctx + ": the schema has no key");
@@ -470,8 +470,7 @@ asio::awaitable<std::vector<bucket_stats>> pg_destination::summarize(const table
     if (!range) co_return out;
     std::exception_ptr ep;
     try {
-        const std::vector<pg::param> names{schema_prefix_ + schema.source,
-                                           schema.dest_table.empty() ? schema.table : schema.dest_table};
+        const std::vector<pg::param> names{schema_prefix_ + schema.source, schema.destination_table()};
         pg::result cols = co_await conn_->exec(columns_sql, names);
         std::set<std::string, std::less<>> existing;
         for (int i = 0; i < cols.rows(); ++i) existing.emplace(cols.get(i, 0));

@@ -15,7 +15,7 @@
 namespace sluice {
 
 std::string sqlite_table_name(const table_schema& schema) {
-    return schema.source + "__" + (schema.dest_table.empty() ? schema.table : schema.dest_table);
+    return schema.source + "__" + schema.destination_table();
 }
 
 namespace sqlite {
