@@ -15,7 +15,10 @@
 // Memory: each lane's channel has the bound one channel had (batches and bytes),
 // so the bound of queued data is writers × that; a single table uses one lane.
 
+#include <atomic>
 #include <cstddef>
+#include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,7 +57,6 @@ public:
     std::size_t size() const noexcept { return lanes_.size(); }
     writer_lane& operator[](std::size_t i) { return *lanes_[i]; }
     const writer_lane& operator[](std::size_t i) const { return *lanes_[i]; }
-    const writer_limits& limits() const noexcept { return limits_; }
 
     // The index of the lane that writes this table (assigned on first use, then fixed).
     std::size_t route(const table_schema& schema);
@@ -63,13 +65,27 @@ public:
     boost::asio::awaitable<void> connect();
     void close();
 
+    // Starts each lane's writer (run_writer) on its own strand. `on_stopped(lane, error)`
+    // runs once per writer when it ends; an error means that lane's destination
+    // became unusable (run_writer has shut its channel down).
+    using stopped_fn = std::function<void(std::size_t lane, std::exception_ptr error)>;
+    void start_writers(write_listener on_write, stopped_fn on_stopped);
+    // Whether every started writer has ended.
+    bool writers_done() const noexcept { return writers_done_.load() == lanes_.size(); }
+    // No more batches: each writer commits what is queued, then ends.
+    boost::asio::awaitable<void> close_channels();
+    // Abandons what is queued (shutdown grace exceeded).
+    void shutdown_channels();
+
     std::size_t depth() const noexcept;
     std::size_t bytes_in_flight() const noexcept;
     std::size_t max_bytes() const noexcept;
 
 private:
+    boost::asio::any_io_executor ex_;
     std::vector<std::unique_ptr<writer_lane>> lanes_;
     writer_limits limits_;
+    std::atomic<std::size_t> writers_done_{0};
 
     std::mutex mutex_;  // route() runs on the tasks' strands
     std::map<std::string, std::size_t> by_table_;   // source + table -> lane

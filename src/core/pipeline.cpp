@@ -286,15 +286,12 @@ asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr
     wait_group writer_done(ex);
     // Per lane: the error its writer stopped with (the destination unusable).
     std::vector<std::exception_ptr> writer_errors(lanes.size());
-    for (std::size_t i = 0; i < lanes.size(); ++i) {
-        writer_lane& lane = lanes[i];
-        asio::co_spawn(asio::make_strand(ex), run_writer(lane.channel, *lane.dest, {}, lanes.limits()),
-                       [&, i, c = writer_done.completion()](std::exception_ptr e) {
-                           writer_errors[i] = e;
-                           if (e) lanes[i].channel.shutdown();
-                           c(e);
-                       });
-    }
+    std::vector<std::function<void(std::exception_ptr)>> writer_stopped;
+    for (std::size_t i = 0; i < lanes.size(); ++i) writer_stopped.emplace_back(writer_done.completion());
+    lanes.start_writers({}, [&](std::size_t lane, std::exception_ptr e) {
+        writer_errors[lane] = e;
+        writer_stopped[lane](e);
+    });
 
     wait_group syncs(ex);
     std::vector<std::optional<reconcile_report>> reports(jobs.size());
@@ -309,7 +306,7 @@ asio::awaitable<std::vector<table_outcome>> run_once(std::vector<std::unique_ptr
                        syncs.completion());
     }
     co_await syncs.wait();
-    for (std::size_t i = 0; i < lanes.size(); ++i) co_await lanes[i].channel.close();
+    co_await lanes.close_channels();
     co_await writer_done.wait();
 
     for (std::size_t i = 0; i < jobs.size(); ++i) {

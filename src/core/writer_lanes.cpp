@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/strand.hpp>
+
 #include "sluice/config.hpp"
 
 namespace sluice {
@@ -30,7 +33,7 @@ writer_lanes::writer_lanes(const config::destination_config& cfg, asio::any_io_e
 
 writer_lanes::writer_lanes(std::vector<std::unique_ptr<destination>> dests, asio::any_io_executor ex,
                            std::size_t batches, std::size_t bytes, writer_limits limits)
-    : limits_(limits), tables_per_lane_(dests.size(), 0) {
+    : ex_(ex), limits_(limits), tables_per_lane_(dests.size(), 0) {
     for (auto& d : dests)
         lanes_.push_back(std::make_unique<writer_lane>(make_serialized(std::move(d), ex), ex, batches, bytes));
 }
@@ -60,6 +63,25 @@ asio::awaitable<void> writer_lanes::connect() {
 
 void writer_lanes::close() {
     for (auto& l : lanes_) l->dest->close();
+}
+
+void writer_lanes::start_writers(write_listener on_write, stopped_fn on_stopped) {
+    for (std::size_t i = 0; i < lanes_.size(); ++i) {
+        writer_lane& l = *lanes_[i];
+        asio::co_spawn(asio::make_strand(ex_), run_writer(l.channel, *l.dest, on_write, limits_),
+                       [this, i, on_stopped](std::exception_ptr e) {
+                           ++writers_done_;
+                           if (on_stopped) on_stopped(i, e);
+                       });
+    }
+}
+
+asio::awaitable<void> writer_lanes::close_channels() {
+    for (auto& l : lanes_) co_await l->channel.close();
+}
+
+void writer_lanes::shutdown_channels() {
+    for (auto& l : lanes_) l->channel.shutdown();
 }
 
 std::size_t writer_lanes::depth() const noexcept {

@@ -79,19 +79,14 @@ private:
             set_reachable(false, why);
         }
         auto on_write = [this](const std::exception_ptr& e) { on_write_result(e); };
-        for (std::size_t i = 0; i < lanes_.size(); ++i) {
-            writer_lane& lane = lanes_[i];
-            asio::co_spawn(asio::make_strand(ex_), run_writer(lane.channel, *lane.dest, on_write, lanes_.limits()),
-                           [this](std::exception_ptr e) {
-                               ++writers_done_;
-                               if (!e) return;
-                               spdlog::critical("writer stopped: {}", describe(e));
-                               asio::post(strand_, [this] {
-                                   exit_code_ = 1;
-                                   signals_.cancel();
-                               });
-                           });
-        }
+        lanes_.start_writers(on_write, [this](std::size_t, std::exception_ptr e) {
+            if (!e) return;
+            spdlog::critical("writer stopped: {}", describe(e));
+            asio::post(strand_, [this] {
+                exit_code_ = 1;
+                signals_.cancel();
+            });
+        });
         asio::co_spawn(strand_, http_.run(), asio::detached);
         supervisor_.start_all(table_specs(cfg_));
         spdlog::info("sluice {} running: {} configured, HTTP on {}", SLUICE_VERSION,
@@ -146,17 +141,16 @@ private:
             co_await t.async_wait(asio::use_awaitable);
         }
         // 2. The writers drain what is left, then end.
-        if (!writers_done() && supervisor_.drained())
-            for (std::size_t i = 0; i < lanes_.size(); ++i) co_await lanes_[i].channel.close();
-        while (!writers_done() && clock::now() < deadline) {
+        if (!lanes_.writers_done() && supervisor_.drained()) co_await lanes_.close_channels();
+        while (!lanes_.writers_done() && clock::now() < deadline) {
             t.expires_after(20ms);
             co_await t.async_wait(asio::use_awaitable);
         }
         http_.stop();
-        if (!writers_done() || !supervisor_.drained()) {
+        if (!lanes_.writers_done() || !supervisor_.drained()) {
             // Rolled back by the destination when the process exits: nothing half-committed.
             spdlog::warn("shutdown grace exceeded: abandoning the batches in flight");
-            for (std::size_t i = 0; i < lanes_.size(); ++i) lanes_[i].channel.shutdown();
+            lanes_.shutdown_channels();
             co_return exit_code_;
         }
         lanes_.close();
@@ -280,8 +274,6 @@ private:
         return lanes_.size() == 1 ? first : fmt::format("{} ({} writers)", first, lanes_.size());
     }
 
-    bool writers_done() const { return writers_done_.load() == lanes_.size(); }
-
     // A writer's verdict on each batch (its strand). A destination-wide failure
     // (transient kind: a full disk, a lost connection, a lock held too long) shows
     // on /readyz until a later batch commits; a table's own bad data shows only on
@@ -323,7 +315,6 @@ private:
     bool reachable_ = false;
     std::optional<clock::time_point> ping_started_;
     std::string last_status_;
-    std::atomic<std::size_t> writers_done_{0};
 
     // Set on the writer's strand; cleared there by a commit, or here when the
     // destination is reachable again.
