@@ -163,9 +163,9 @@ struct destination_config {
     std::string schema_prefix;
     std::size_t batch_rows = 10000;
     std::size_t batch_bytes = 16u << 20;
-    // Connections writing at once (postgres; SQLite has one writer). Each table
-    // is written by one of them, so its batches stay in order.
-    std::size_t writers = 1;
+    // Connections writing at once (postgres; SQLite always has one writer). Each
+    // table is written by one of them, so its batches stay in order.
+    std::size_t writers = 2;
 
     bool operator==(const destination_config&) const = default;
 };

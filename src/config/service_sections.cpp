@@ -50,7 +50,6 @@ destination_config parse_destination(context& ctx, const field& f) {
         if (auto p = m.get("schema_prefix")) {
             if (auto v = ctx.text(*p)) out.schema_prefix = *v;
         }
-        out.writers = 2;
         if (auto p = m.get("writers")) {
             if (auto v = ctx.positive_count(*p)) {
                 if (*v > max_writers)
