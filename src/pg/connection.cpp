@@ -49,13 +49,13 @@ void route_notice(void* arg, const char* message) {
     spdlog::debug("postgres {}: {}", *static_cast<const std::string*>(arg), one_line(message ? message : ""));
 }
 
+// "host:port/db" for messages, with libpq's defaults for what is not set.
+std::string format_endpoint(std::string_view host, std::string_view port, std::string_view db) {
+    return fmt::format("{}:{}/{}", host.empty() ? "localhost" : host, port.empty() ? "5432" : port, db);
+}
+
 std::string describe_endpoint(PGconn* c) {
-    std::string host = PQhost(c) ? PQhost(c) : "";
-    std::string port = PQport(c) ? PQport(c) : "";
-    std::string db = PQdb(c) ? PQdb(c) : "";
-    if (host.empty()) host = "localhost";
-    if (port.empty()) port = "5432";
-    return fmt::format("{}:{}/{}", host, port, db);
+    return format_endpoint(PQhost(c) ? PQhost(c) : "", PQport(c) ? PQport(c) : "", PQdb(c) ? PQdb(c) : "");
 }
 
 // Session settings both the source and the destination rely on: ISO dates and
@@ -169,7 +169,7 @@ asio::awaitable<void> connection::connect(const std::string& conninfo,
     std::optional<host_targets> targets;
     const auto host_entries = split_list(host);
     if (hostaddr.empty() && std::any_of(host_entries.begin(), host_entries.end(), needs_lookup)) {
-        endpoint_ = fmt::format("{}:{}/{}", host_entries.front(), port.empty() ? "5432" : port, dbname);
+        endpoint_ = format_endpoint(host_entries.front(), port, dbname);
         try {
             targets = co_await resolve_hosts(ex_, host, port, timeout);
         } catch (const pg_error& e) {

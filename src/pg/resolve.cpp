@@ -1,7 +1,6 @@
 #include "pg/resolve.hpp"
 
 #include <algorithm>
-#include <map>
 
 #include <fmt/format.h>
 
@@ -78,7 +77,6 @@ asio::awaitable<host_targets> resolve_hosts(asio::any_io_executor ex, std::strin
     const auto ports = split_list(port);
     std::vector<std::vector<std::string>> addresses(hosts.size());
     std::vector<bool> failed(hosts.size(), false);
-    std::map<std::string, std::size_t> first_of;  // a name listed twice is looked up once
     std::string first_error;
     asio::ip::tcp::resolver resolver(ex);
     asio::steady_timer deadline(ex);
@@ -86,12 +84,6 @@ asio::awaitable<host_targets> resolve_hosts(asio::any_io_executor ex, std::strin
     for (std::size_t i = 0; i < hosts.size(); ++i) {
         const std::string& name = hosts[i];
         if (!needs_lookup(name)) continue;
-        if (auto seen = first_of.find(name); seen != first_of.end()) {
-            addresses[i] = addresses[seen->second];
-            failed[i] = failed[seen->second];
-            continue;
-        }
-        first_of.emplace(name, i);
         const std::string_view any_service;
         // as_tuple: `||` waits for the first operation to *succeed*, so a failed lookup
         // must complete normally (with its error code), not by throwing.
@@ -113,7 +105,7 @@ asio::awaitable<host_targets> resolve_hosts(asio::any_io_executor ex, std::strin
             if (std::find(addresses[i].begin(), addresses[i].end(), a) == addresses[i].end())
                 addresses[i].push_back(std::move(a));
         }
-        if (!failed[i] && addresses[i].empty()) {
+        if (addresses[i].empty()) {
             failed[i] = true;
             if (first_error.empty()) first_error = fmt::format("host name \"{}\" has no address", name);
         }
